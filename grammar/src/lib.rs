@@ -114,9 +114,9 @@ fn convert(text: &str, error: ParseError<usize, Tok, SyntaxError>) -> SyntaxErro
         out
     };
     match error {
-        ParseError::InvalidToken { location } => {
-            SyntaxError::Lex(LexError::InvalidCharacter(Span::new(location, location + 1)))
-        }
+        ParseError::InvalidToken { location } => SyntaxError::Lex(LexError::InvalidCharacter(
+            Span::new(location, location + 1),
+        )),
         ParseError::UnrecognizedEof { location, expected } => SyntaxError::UnexpectedEof {
             span: Span::new(location.min(text.len()), location.min(text.len())),
             expected: describe(expected),
@@ -129,7 +129,9 @@ fn convert(text: &str, error: ParseError<usize, Tok, SyntaxError>) -> SyntaxErro
             span: Span::new(l, r),
             expected: describe(expected),
         },
-        ParseError::ExtraToken { token: (l, found, r) } => SyntaxError::UnexpectedToken {
+        ParseError::ExtraToken {
+            token: (l, found, r),
+        } => SyntaxError::UnexpectedToken {
             found,
             span: Span::new(l, r),
             expected: Vec::new(),

@@ -198,7 +198,8 @@ pub fn lex(text: &str) -> Lexed {
             }
             Ok(Tok::UnterminatedStr) => {
                 out.errors.push(LexError::UnterminatedString(span));
-                out.tokens.push((range.start, Tok::UnterminatedStr, range.end));
+                out.tokens
+                    .push((range.start, Tok::UnterminatedStr, range.end));
             }
             Ok(tok) => out.tokens.push((range.start, tok, range.end)),
             Err(()) => match out.errors.last_mut() {

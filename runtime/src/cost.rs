@@ -91,7 +91,15 @@ mod tests {
             assert_eq!(cost.0, thousandths, "{text}");
             assert_eq!(cost.to_string(), shown, "{text}");
         }
-        for bad in ["", ".5", "1.", "1.2345", "-1", "1e3", "99999999999999999999"] {
+        for bad in [
+            "",
+            ".5",
+            "1.",
+            "1.2345",
+            "-1",
+            "1e3",
+            "99999999999999999999",
+        ] {
             assert_eq!(Cost::parse(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,73 @@
+//! The command line: one module per subcommand. `main` parses the flags with
+//! clap and calls into the library; exit codes are 0 (success), 1 (errors in
+//! the input or a failed operation) and 2 (usage).
+
+mod check;
+mod explain;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Ballet: plan and run decentralized reconfigurations of distributed systems.
+#[derive(Parser, Debug)]
+#[command(name = "balletc", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a `.blt` file and report every problem found.
+    Check(check::CheckArgs),
+    /// Print the long explanation of a diagnostic code (e.g. E0203).
+    Explain(explain::ExplainArgs),
+}
+
+/// Output format of commands that report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// Machine-readable JSON.
+    Json,
+}
+
+/// When to colour terminal output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Parses `NAME=VALUE` for `-D`.
+pub(crate) fn parse_define(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
+    }
+}

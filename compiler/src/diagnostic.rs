@@ -1,0 +1,154 @@
+//! The one diagnostic type of the compiler: data, rendered at the edges only
+//! (terminal, JSON, LSP).
+
+use ballet_grammar::Span;
+use serde::Serialize;
+
+use crate::codes::Code;
+use crate::source::FileId;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The program is rejected.
+    Error,
+    /// The program is accepted but something looks wrong.
+    Warning,
+}
+
+/// A span in a file with a message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Label {
+    /// The file.
+    pub file: FileId,
+    /// Where in it.
+    pub span: Span,
+    /// What to say there (may be empty).
+    pub message: String,
+}
+
+/// One problem found in a program.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    /// Its stable code (`E0203`); the severity comes with it.
+    pub code: Code,
+    /// One sentence, lowercase, no final period, naming the things involved.
+    pub message: String,
+    /// Where the problem is. `None` only for problems with no place in a
+    /// file (a `-D` flag naming no parameter).
+    pub primary: Option<Label>,
+    /// Related places ("first defined here").
+    pub secondary: Vec<Label>,
+    /// Extra facts.
+    pub notes: Vec<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with `code` and `message`, not yet placed.
+    pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Places the diagnostic.
+    pub fn at(mut self, file: FileId, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label {
+            file,
+            span,
+            message: label.into(),
+        });
+        self
+    }
+
+    /// Adds a related place.
+    pub fn with(mut self, file: FileId, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            file,
+            span,
+            message: label.into(),
+        });
+        self
+    }
+
+    /// Adds a note.
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The severity of the diagnostic's code.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// A growing list of diagnostics that drops exact repeats (same code, same
+/// primary place): an error inside a `for` loop is reported once, not once
+/// per iteration.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+    seen: std::collections::HashSet<(Code, Option<(FileId, Span)>)>,
+}
+
+impl Diagnostics {
+    /// Adds a diagnostic unless one with the same code and place is there.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        let key = (
+            diagnostic.code,
+            diagnostic.primary.as_ref().map(|l| (l.file, l.span)),
+        );
+        if self.seen.insert(key) {
+            self.list.push(diagnostic);
+        }
+    }
+
+    /// Whether any error was reported.
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(Diagnostic::is_error)
+    }
+
+    /// How many errors were reported.
+    pub fn error_count(&self) -> usize {
+        self.list.iter().filter(|d| d.is_error()).count()
+    }
+
+    /// The diagnostics, sorted by file and position (stable for equal places).
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.list.sort_by_key(|d| {
+            d.primary
+                .as_ref()
+                .map(|l| (0, l.file, l.span.start, l.span.end))
+                .unwrap_or((1, 0, 0, 0))
+        });
+        self.list
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
+        for d in iter {
+            self.push(d);
+        }
+    }
+}

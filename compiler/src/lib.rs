@@ -1,0 +1,16 @@
+//! `balletc`'s library: loading, checking and (later) planning `.blt`
+//! programs. Front ends (the CLI in `main.rs`) are thin layers over it.
+
+pub mod check;
+pub mod cli;
+pub mod codes;
+pub mod diagnostic;
+pub mod load;
+pub mod render;
+pub mod source;
+pub mod stdlib;
+mod suggest;
+pub mod syntax;
+
+pub use codes::Code;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
