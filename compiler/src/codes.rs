@@ -256,8 +256,9 @@ component can never be there. Usually a missing transition or a typo in an endpo
 "None of this behavior's transitions leaves a place the component can reach, so pushing it
 would do nothing (or the behavior is empty).",
     W0003 Warning "unused port" =>
-"No connection of any checked assembly uses this port of an instantiated type. A provide port
-nobody uses is dead weight; an unconnected use port blocks its instance at the port's group.",
+"No connection of any checked assembly uses this provide port of an instantiated type: nobody
+consumes the service it offers. Connect it, or remove the port. (Unconnected use ports are
+reported per instance by W0004; ports of standard-library types are not reported.)",
     W0004 Warning "unconnected use port" =>
 "An instance's use port has no provider, so the instance can never enter the places of the
 port's group (entering them requires a connected, non-refusing provider: SEMANTICS.md §3).",

@@ -102,22 +102,30 @@ impl Diagnostic {
     }
 }
 
+/// What makes two diagnostics the same: code, place, and the message when
+/// there is no place.
+type DedupKey = (Code, Option<(FileId, Span)>, Option<String>);
+
 /// A growing list of diagnostics that drops exact repeats (same code, same
 /// primary place): an error inside a `for` loop is reported once, not once
 /// per iteration.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     list: Vec<Diagnostic>,
-    seen: std::collections::HashSet<(Code, Option<(FileId, Span)>)>,
+    seen: std::collections::HashSet<DedupKey>,
+    errors_pushed: usize,
 }
 
 impl Diagnostics {
     /// Adds a diagnostic unless one with the same code and place is there.
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        let key = (
-            diagnostic.code,
-            diagnostic.primary.as_ref().map(|l| (l.file, l.span)),
-        );
+        if diagnostic.is_error() {
+            self.errors_pushed += 1;
+        }
+        // Diagnostics without a place are told apart by their message.
+        let place = diagnostic.primary.as_ref().map(|l| (l.file, l.span));
+        let message = place.is_none().then(|| diagnostic.message.clone());
+        let key = (diagnostic.code, place, message);
         if self.seen.insert(key) {
             self.list.push(diagnostic);
         }
@@ -126,6 +134,13 @@ impl Diagnostics {
     /// Whether any error was reported.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(Diagnostic::is_error)
+    }
+
+    /// How many errors were pushed, repeats included: a pass compares this
+    /// before and after to learn whether *it* found an error, even one
+    /// already reported by an earlier pass over the same text.
+    pub fn errors_pushed(&self) -> usize {
+        self.errors_pushed
     }
 
     /// How many errors were reported.

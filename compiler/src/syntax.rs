@@ -28,7 +28,9 @@ pub fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
         SyntaxError::UnexpectedToken {
             found, expected, ..
         } => {
-            let d = Diagnostic::new(Code::E0004, format!("unexpected {}", found.describe())).at(
+            let what = found.describe();
+            let what = what.strip_prefix("a ").unwrap_or(what);
+            let d = Diagnostic::new(Code::E0004, format!("unexpected {what}")).at(
                 file,
                 span,
                 "unexpected here",
@@ -65,6 +67,20 @@ pub fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
 /// "`a`, `b` or `c`", or `None` for an empty list. Long lists are cut: a
 /// message naming twenty tokens helps nobody.
 fn expected_list(expected: &[String]) -> Option<String> {
+    // Where a name is expected, every soft keyword is too: say "a name".
+    let filtered: Vec<String>;
+    let expected = if expected.len() > 8 && expected.iter().any(|e| e == "a name") {
+        filtered = expected
+            .iter()
+            .filter(|e| {
+                !(e.starts_with('`') && e[1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            })
+            .cloned()
+            .collect();
+        filtered.as_slice()
+    } else {
+        expected
+    };
     match expected {
         [] => None,
         [one] => Some(one.clone()),

@@ -230,7 +230,7 @@ pub struct TransitionDecl {
     pub dst: Ident,
     /// `cost N`, when given (default 1).
     pub cost: Option<(String, Span)>,
-    /// `run "..."`, when given, escapes resolved.
+    /// `run "..."`, when given, escapes resolved except the backslash and brace escapes, which stay escaped for the runtime's placeholder expansion.
     pub action: Option<(String, Span)>,
     /// The whole declaration.
     pub span: Span,

@@ -93,7 +93,9 @@ pub(crate) fn string_literal(
             Some((_, 'n')) => value.push('\n'),
             Some((_, 't')) => value.push('\t'),
             Some((_, '"')) => value.push('"'),
-            Some((_, '\\')) => value.push('\\'),
+            // Kept escaped, like `\{` and `\}`: actions are templates that
+            // the runtime expands, and it must tell `\\{` from `\{`.
+            Some((_, '\\')) => value.push_str("\\\\"),
             Some((_, '{')) => value.push_str("\\{"),
             Some((_, '}')) => value.push_str("\\}"),
             Some((j, other)) => {

@@ -2,13 +2,17 @@
 //!
 //! [`model`] is the lowered, index-based picture of component types,
 //! assemblies and goals that the compiler produces and that everything
-//! downstream (planner, simulator, VM, verifier) consumes. Names are kept in
-//! the tables for messages and debug output only; all references are dense
-//! indices ([`ids`]).
+//! downstream consumes. [`semantics`] is the one implementation of
+//! SEMANTICS.md (instance steps, guards, program instructions), used by the
+//! [`simulate`] module and, later, by the planner, the VM and the verifier.
 
+pub mod bitset;
 pub mod cost;
 pub mod ids;
 pub mod model;
+pub mod program;
+pub mod semantics;
+pub mod simulate;
 
 pub use cost::Cost;
 pub use ids::*;

@@ -45,6 +45,8 @@ pub struct TypeContext<'a> {
     pub interfaces: &'a HashMap<String, InterfaceId>,
     /// Names allowed in `{...}` placeholders besides the built-ins.
     pub parameters: &'a HashSet<String>,
+    /// The text of the file being lowered (actions are scanned as written).
+    pub text: &'a str,
 }
 
 /// A lowered type, possibly incomplete.
@@ -170,8 +172,9 @@ pub fn lower(
                     let src = resolve_place(&t.src, diagnostics);
                     let dst = resolve_place(&t.dst, diagnostics);
                     let cost = lower_cost(file, t.cost.as_ref(), diagnostics);
-                    if let Some((action, span)) = &t.action {
-                        check_placeholders(cx, file, action, *span, diagnostics);
+                    if let Some((_, span)) = &t.action {
+                        let raw = cx.text.get(span.range()).unwrap_or("");
+                        check_placeholders(cx, file, raw, *span, diagnostics);
                     }
                     let (Some(src), Some(dst)) = (src, dst) else {
                         continue;
@@ -336,22 +339,35 @@ fn lower_cost(file: FileId, cost: Option<&(String, Span)>, diagnostics: &mut Dia
     }
 }
 
-/// Checks `{name}` placeholders of an action against the allowed names.
+/// Checks `{name}` placeholders of an action against the allowed names. The
+/// scan runs on the literal as written (`raw`, quotes included), so spans
+/// are exact and `\\{` (a backslash, then a placeholder) is told apart from
+/// `\{` (a literal brace).
 fn check_placeholders(
     cx: &TypeContext<'_>,
     file: FileId,
-    action: &str,
+    raw: &str,
     span: Span,
     diagnostics: &mut Diagnostics,
 ) {
-    for name in placeholders(action) {
-        if !BUILTIN_PLACEHOLDERS.contains(&name) && !cx.parameters.contains(name) {
-            diagnostics.push(
+    for p in placeholders(raw) {
+        let at = Span::new(
+            span.start as usize + p.offset,
+            span.start as usize + p.offset + p.len,
+        );
+        match p.name {
+            None => diagnostics.push(
+                Diagnostic::new(Code::E0211, "unclosed placeholder in action")
+                    .at(file, at, "this `{` is never closed")
+                    .help("close it (`{site}`), or write `\\{` for a literal brace"),
+            ),
+            Some(name) if BUILTIN_PLACEHOLDERS.contains(&name) || cx.parameters.contains(name) => {}
+            Some(name) => diagnostics.push(
                 Diagnostic::new(
                     Code::E0211,
                     format!("unknown placeholder `{{{name}}}` in action"),
                 )
-                .at(file, span, "in this action")
+                .at(file, at, "unknown placeholder")
                 .note(format!(
                     "available: {}, and the assemblies' parameters",
                     BUILTIN_PLACEHOLDERS
@@ -361,29 +377,50 @@ fn check_placeholders(
                         .join(", ")
                 ))
                 .help("write `\\{` for a literal brace"),
-            );
+            ),
         }
     }
 }
 
-/// The placeholder names of an action text (escaped braces are `\{`).
-pub fn placeholders(action: &str) -> Vec<&str> {
+/// A `{name}` found in an action's source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placeholder<'a> {
+    /// Byte offset of the `{` in the scanned text.
+    pub offset: usize,
+    /// Length up to and including the `}` (to the end when unclosed).
+    pub len: usize,
+    /// The name between the braces; `None` when the `{` is never closed.
+    pub name: Option<&'a str>,
+}
+
+/// The placeholders of an action as written in the source (backslash
+/// escapes are two characters and never start a placeholder).
+pub fn placeholders(text: &str) -> Vec<Placeholder<'_>> {
     let mut out = Vec::new();
-    let bytes = action.as_bytes();
+    let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
             b'{' => {
-                let end = action[i..].find('}').map(|e| i + e);
-                match end {
-                    Some(end) => {
-                        out.push(&action[i + 1..end]);
+                let stop = text[i + 1..].find(['}', '{', '"']).map(|e| i + 1 + e);
+                match stop {
+                    Some(end) if bytes[end] == b'}' => {
+                        out.push(Placeholder {
+                            offset: i,
+                            len: end + 1 - i,
+                            name: Some(&text[i + 1..end]),
+                        });
                         i = end + 1;
                     }
-                    None => {
-                        out.push(&action[i + 1..]);
-                        break;
+                    _ => {
+                        let end = stop.unwrap_or(text.len());
+                        out.push(Placeholder {
+                            offset: i,
+                            len: end - i,
+                            name: None,
+                        });
+                        i = end;
                     }
                 }
             }

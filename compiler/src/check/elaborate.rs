@@ -76,7 +76,7 @@ pub fn elaborate(
     params: Vec<(String, Value)>,
     d: &mut Diagnostics,
 ) -> Elaborated {
-    let errors_before = d.error_count();
+    let errors_before = d.errors_pushed();
     let mut scope = Scope::new(&params);
     let mut w = Walker {
         cx,
@@ -98,7 +98,7 @@ pub fn elaborate(
     w.resolve_sites();
     w.resolve_connections();
     let mut out = w.out;
-    out.ok = d.error_count() == errors_before;
+    out.ok = d.errors_pushed() == errors_before;
     out
 }
 
@@ -111,6 +111,13 @@ impl<'a> Walker<'a, '_> {
             match item {
                 AsmItem::Site(s) => {
                     let Some(name) = interpolate(&s.name, scope, self.file, self.d) else {
+                        // The site is lost; its instances must not be
+                        // reported as unknown later.
+                        for inst in &s.instances {
+                            if let Some(n) = interpolate(&inst.name, scope, self.file, self.d) {
+                                self.out.poisoned.insert(n);
+                            }
+                        }
                         continue;
                     };
                     let site = self.site(name, s.name.span);

@@ -92,6 +92,16 @@ pub fn eval(expr: &Expr, scope: &Scope, file: FileId, d: &mut Diagnostics) -> Op
             let a = eval_int(a, scope, file, d);
             let b = eval_int(b, scope, file, d);
             let (a, b) = (a?, b?);
+            if matches!(op, BinOp::Div | BinOp::Rem) && b == 0 {
+                d.push(
+                    Diagnostic::new(Code::E0316, format!("`{expr}` divides by zero")).at(
+                        file,
+                        expr.span,
+                        "division by zero",
+                    ),
+                );
+                return None;
+            }
             let result = match op {
                 BinOp::Add => a.checked_add(b),
                 BinOp::Sub => a.checked_sub(b),
@@ -107,11 +117,8 @@ pub fn eval(expr: &Expr, scope: &Scope, file: FileId, d: &mut Diagnostics) -> Op
 fn checked(v: Option<i64>, expr: &Expr, file: FileId, d: &mut Diagnostics) -> Option<i64> {
     if v.is_none() {
         d.push(
-            Diagnostic::new(
-                Code::E0316,
-                format!("`{expr}` overflows or divides by zero"),
-            )
-            .at(file, expr.span, "arithmetic error"),
+            Diagnostic::new(Code::E0316, format!("`{expr}` overflows 64-bit integers"))
+                .at(file, expr.span, "overflow"),
         );
     }
     v

@@ -40,7 +40,7 @@ pub fn lower(
     target: &Elaborated,
     d: &mut Diagnostics,
 ) -> Option<Goal> {
-    let errors_before = d.error_count();
+    let errors_before = d.errors_pushed();
     let scope = Scope::new(&start.assembly.params);
     let ty_of = |e: &Elaborated, i: InstanceId| model.ty(e.assembly.instances[i.index()].ty);
 
@@ -148,7 +148,12 @@ pub fn lower(
                     },
                     file,
                     d,
-                    |e| port_text(model, target, e),
+                    |e, _, _| {
+                        format!(
+                            "`{}` must end both active and inactive",
+                            port_text(model, target, e)
+                        )
+                    },
                 );
             }
             GoalItem::PortAll(status, _) => {
@@ -172,7 +177,12 @@ pub fn lower(
                                 },
                                 file,
                                 d,
-                                |e| port_text(model, target, e),
+                                |e, _, _| {
+                                    format!(
+                                        "`{}` must end both active and inactive",
+                                        port_text(model, target, e)
+                                    )
+                                },
                             );
                         }
                     }
@@ -193,7 +203,7 @@ pub fn lower(
                         },
                         file,
                         d,
-                        |i| instance_place_text(model, target, *i),
+                        |i, a, b| places_text(model, target, *i, *a, *b),
                     );
                 }
             }
@@ -215,7 +225,7 @@ pub fn lower(
                     },
                     file,
                     d,
-                    |i| instance_place_text(model, target, *i),
+                    |i, a, b| places_text(model, target, *i, *a, *b),
                 );
             }
         }
@@ -248,7 +258,7 @@ pub fn lower(
         }
     }
 
-    if d.error_count() != errors_before {
+    if d.errors_pushed() != errors_before {
         return None;
     }
     let mark = start_all.map_or(Landmark::Initial, |(m, _)| m);
@@ -300,7 +310,7 @@ fn claim<K: std::hash::Hash + Eq + Copy, T: PartialEq + Copy>(
     new: Claim<T>,
     file: FileId,
     d: &mut Diagnostics,
-    describe: impl Fn(&K) -> String,
+    describe: impl Fn(&K, &T, &T) -> String,
 ) {
     match table.get(&key) {
         None => {
@@ -320,7 +330,10 @@ fn claim<K: std::hash::Hash + Eq + Copy, T: PartialEq + Copy>(
             d.push(
                 Diagnostic::new(
                     Code::E0405,
-                    format!("contradictory goals for `{}`", describe(&key)),
+                    format!(
+                        "contradictory goals: {}",
+                        describe(&key, &old.value, &new.value)
+                    ),
                 )
                 .at(file, new.span, "this line")
                 .with(file, old.span, "contradicts this one"),
@@ -338,10 +351,14 @@ fn port_text(model: &Model, e: &Elaborated, endpoint: &Endpoint) -> String {
     )
 }
 
-fn instance_place_text(_model: &Model, e: &Elaborated, i: InstanceId) -> String {
+fn places_text(model: &Model, e: &Elaborated, i: InstanceId, a: PlaceId, b: PlaceId) -> String {
+    let inst = &e.assembly.instances[i.index()];
+    let ty = model.ty(inst.ty);
     format!(
-        "the final place of {}",
-        e.assembly.instances[i.index()].name
+        "`{}` must end at both `{}` and `{}`",
+        inst.name,
+        ty.place_name(a),
+        ty.place_name(b)
     )
 }
 

@@ -86,10 +86,6 @@ pub fn analyze(program: &Program, options: &Options, d: &mut Diagnostics) -> Ana
         })
         .flatten()
         .collect();
-    let cx = TypeContext {
-        interfaces: &interfaces,
-        parameters: &parameters,
-    };
     let mut types: HashMap<String, TypeId> = HashMap::new();
     let mut declared: HashSet<String> = HashSet::new();
     let mut stdlib_types: HashSet<TypeId> = HashSet::new();
@@ -99,18 +95,25 @@ pub fn analyze(program: &Program, options: &Options, d: &mut Diagnostics) -> Ana
         };
         declared.insert(decl.name.text.clone());
         let file = program.files[r.file_index].id;
+        let cx = TypeContext {
+            interfaces: &interfaces,
+            parameters: &parameters,
+            text: program.sources.text(file),
+        };
+        let errors_before = d.errors_pushed();
         let Some(component::Lowered {
             ty,
             spans,
             complete,
-        }) = component::lower(&cx, file, decl, d)
+        }) = lower_component(&cx, file, decl, d)
         else {
             continue;
         };
         // An incomplete type is kept so that its instances resolve (no
         // cascade of "unknown" errors); the errors already reported keep it
-        // from being planned with.
-        if lifecycle::check_dags(&ty, &spans, d) && complete {
+        // from being planned with. Lifecycle warnings about a type with
+        // errors would only echo them.
+        if lifecycle::check_dags(&ty, &spans, d) && complete && d.errors_pushed() == errors_before {
             lifecycle::warn_unreachable(&ty, &spans, d);
         }
         let id = TypeId::from_index(analysis.model.types.len());
@@ -207,13 +210,16 @@ pub fn analyze(program: &Program, options: &Options, d: &mut Diagnostics) -> Ana
         analysis.goals.push((decl.name.text.clone(), lowered));
     }
 
-    warn_ports(
-        &analysis.model,
-        &analysis.type_spans,
-        &elaborated,
-        &stdlib_types,
-        d,
-    );
+    // Port warnings next to errors are noise (often echoes of them).
+    if !d.has_errors() {
+        warn_ports(
+            &analysis.model,
+            &analysis.type_spans,
+            &elaborated,
+            &stdlib_types,
+            d,
+        );
+    }
     analysis.assemblies = defaults
         .into_iter()
         .map(|i| elaborated[i].clone())
@@ -342,8 +348,11 @@ fn warn_ports(
             continue;
         }
         let ty = model.ty(t);
+        // Use ports are covered per instance by W0004.
         for (p, port) in ty.ports.iter().enumerate() {
-            if !used.contains(&(t, ballet_runtime::PortId::from_index(p))) {
+            if port.kind == PortKind::Provide
+                && !used.contains(&(t, ballet_runtime::PortId::from_index(p)))
+            {
                 d.push(
                     Diagnostic::new(
                         Code::W0003,
@@ -358,4 +367,31 @@ fn warn_ports(
             }
         }
     }
+}
+
+/// Lowers a component type. When the declaration has syntax errors inside,
+/// the members the parser skipped would come back as unknown places or a
+/// missing initial/running place: those echoes are dropped.
+fn lower_component(
+    cx: &TypeContext<'_>,
+    file: crate::source::FileId,
+    decl: &ast::Component,
+    d: &mut Diagnostics,
+) -> Option<component::Lowered> {
+    let broken = decl
+        .members
+        .iter()
+        .any(|m| matches!(m, ast::Member::Error(_)));
+    if !broken {
+        return component::lower(cx, file, decl, d);
+    }
+    let mut local = Diagnostics::default();
+    let lowered = component::lower(cx, file, decl, &mut local);
+    d.extend(
+        local
+            .into_sorted()
+            .into_iter()
+            .filter(|x| !matches!(x.code, Code::E0202 | Code::E0204 | Code::E0205)),
+    );
+    lowered
 }

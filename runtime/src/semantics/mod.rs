@@ -1,0 +1,11 @@
+//! The execution model of SEMANTICS.md, implemented once.
+//!
+//! [`instance`] holds the per-instance state and steps (§2–§3); [`system`]
+//! puts instances, connections and site programs together (§4) with every
+//! fact known, as the simulator, the planner and the verifier need it.
+
+pub mod instance;
+pub mod system;
+
+pub use instance::{InstanceState, Requirement, Step};
+pub use system::{Blocked, System};

@@ -1,0 +1,410 @@
+//! The whole system with every fact known (SEMANTICS.md §4): instances,
+//! connections, site programs and their program counters. Used by the
+//! simulator, the planner and the verifier; a site agent resolves the same
+//! [`Requirement`]s from remote facts instead.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::ids::{InstanceId, PlaceId, SiteId};
+use crate::model::{Connection, Endpoint, Model, PortKind};
+use crate::program::{endpoint_sites, Instruction, Plan};
+use crate::semantics::instance::{InstanceState, Requirement, Step};
+
+/// The global state of a reconfiguration in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct System {
+    /// Each universe instance's state; `None` while it does not exist.
+    pub states: Vec<Option<InstanceState>>,
+    /// Current connections.
+    pub connections: BTreeSet<Connection>,
+    /// Program counter of each site.
+    pub pc: Vec<usize>,
+    /// Executed `pushB`s per instance and behavior.
+    pub pushes: Vec<Vec<u32>>,
+    /// `dcon`s each site has reached: (site, connection).
+    pub dcon_reached: HashSet<(SiteId, Connection)>,
+}
+
+/// Why something cannot happen now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// A site's head instruction waits for its precondition.
+    Instruction {
+        /// The site.
+        site: SiteId,
+        /// The instruction.
+        instruction: Instruction,
+        /// Why, in words.
+        reason: String,
+    },
+    /// An instance's step waits for a guard.
+    Step {
+        /// The instance.
+        instance: InstanceId,
+        /// The step.
+        step: Step,
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+impl System {
+    /// The system at the start of `plan`: the given instances exist at the
+    /// given places (`start[i]` for universe instance `i`, `None` for
+    /// instances that do not exist yet) with `connections`.
+    pub fn new(
+        model: &Model,
+        plan: &Plan,
+        start: &[Option<PlaceId>],
+        connections: impl IntoIterator<Item = Connection>,
+    ) -> System {
+        let u = &plan.universe;
+        System {
+            states: u
+                .instances
+                .iter()
+                .zip(start)
+                .map(|(inst, p)| p.map(|p| InstanceState::at(model.ty(inst.ty), p)))
+                .collect(),
+            connections: connections.into_iter().collect(),
+            pc: vec![0; plan.programs.len()],
+            pushes: u
+                .instances
+                .iter()
+                .map(|i| vec![0; model.ty(i.ty).behaviors.len()])
+                .collect(),
+            dcon_reached: HashSet::new(),
+        }
+    }
+
+    fn ty<'m>(&self, model: &'m Model, plan: &Plan, i: InstanceId) -> &'m crate::ComponentType {
+        model.ty(plan.universe.instances[i.index()].ty)
+    }
+
+    fn provider_of(&self, user: Endpoint) -> Option<Endpoint> {
+        self.connections
+            .iter()
+            .find(|c| c.user == user)
+            .map(|c| c.provider)
+    }
+
+    /// Whether an endpoint's port is active (false if the instance does not
+    /// exist).
+    pub fn port_active(&self, model: &Model, plan: &Plan, e: Endpoint) -> bool {
+        self.states[e.instance.index()]
+            .as_ref()
+            .is_some_and(|s| s.port_active(self.ty(model, plan, e.instance), e.port))
+    }
+
+    /// Resolves a guard of instance `i`; `Err` says why it does not hold.
+    pub fn requirement_holds(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        i: InstanceId,
+        r: Requirement,
+    ) -> Result<(), String> {
+        let name = |j: InstanceId| plan.universe.instances[j.index()].name.as_str();
+        let ty = self.ty(model, plan, i);
+        match r {
+            Requirement::UsersInactive(port) => {
+                let me = Endpoint { instance: i, port };
+                for c in self.connections.iter().filter(|c| c.provider == me) {
+                    if self.port_active(model, plan, c.user) {
+                        let uty = self.ty(model, plan, c.user.instance);
+                        return Err(format!(
+                            "{}.{} would go inactive while {}.{} uses it",
+                            name(i),
+                            ty.port(port).name,
+                            name(c.user.instance),
+                            uty.port(c.user.port).name
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Requirement::ProviderServing(port) => {
+                let me = Endpoint { instance: i, port };
+                let Some(p) = self.provider_of(me) else {
+                    return Err(format!(
+                        "{}.{} is not connected",
+                        name(i),
+                        ty.port(port).name
+                    ));
+                };
+                let pty = self.ty(model, plan, p.instance);
+                let refusing = self.states[p.instance.index()]
+                    .as_ref()
+                    .is_none_or(|s| s.refusing(pty, p.port));
+                if refusing {
+                    return Err(format!(
+                        "{}.{} needs {}.{}, which is refusing",
+                        name(i),
+                        ty.port(port).name,
+                        name(p.instance),
+                        pty.port(p.port).name
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `step` of instance `i` can happen now (local precondition and
+    /// every guard); `Err` says why not.
+    pub fn step_enabled(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        i: InstanceId,
+        step: Step,
+    ) -> Result<(), String> {
+        let ty = self.ty(model, plan, i);
+        let Some(state) = &self.states[i.index()] else {
+            return Err("the instance does not exist".into());
+        };
+        if !state.is_candidate(ty, step) {
+            return Err("its local precondition does not hold".into());
+        }
+        let mut reqs = Vec::new();
+        state.requirements(ty, step, &mut reqs);
+        for r in reqs {
+            self.requirement_holds(model, plan, i, r)?;
+        }
+        Ok(())
+    }
+
+    /// Every enabled step of instance `i` (ends included), in a fixed order.
+    pub fn enabled_steps(&self, model: &Model, plan: &Plan, i: InstanceId, out: &mut Vec<Step>) {
+        let Some(state) = &self.states[i.index()] else {
+            return;
+        };
+        let ty = self.ty(model, plan, i);
+        let mut candidates = Vec::new();
+        state.candidate_steps(ty, &mut candidates);
+        out.extend(
+            candidates
+                .into_iter()
+                .filter(|&s| self.step_enabled(model, plan, i, s).is_ok()),
+        );
+    }
+
+    /// Applies an enabled step of instance `i`.
+    pub fn apply_step(
+        &mut self,
+        model: &Model,
+        plan: &Plan,
+        i: InstanceId,
+        step: Step,
+    ) -> Vec<crate::TransitionId> {
+        let ty = model.ty(plan.universe.instances[i.index()].ty);
+        match &mut self.states[i.index()] {
+            Some(state) => state.apply(ty, step),
+            None => Vec::new(),
+        }
+    }
+
+    /// The head instruction of `site`, if its program is not exhausted.
+    pub fn head(&self, plan: &Plan, site: SiteId) -> Option<Instruction> {
+        plan.programs[site.index()]
+            .get(self.pc[site.index()])
+            .copied()
+    }
+
+    /// Whether the head instruction of `site` can execute now; `Err` says why
+    /// not. Reaching a `dcon` is recorded by [`Self::reach`], not here.
+    pub fn instruction_enabled(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        site: SiteId,
+    ) -> Result<Instruction, String> {
+        let Some(ins) = self.head(plan, site) else {
+            return Err("the program is exhausted".into());
+        };
+        let u = &plan.universe;
+        let name = |j: InstanceId| u.instances[j.index()].name.as_str();
+        let exists = |j: InstanceId| self.states[j.index()].is_some();
+        let touching = |j: InstanceId| {
+            self.connections
+                .iter()
+                .any(|c| c.provider.instance == j || c.user.instance == j)
+        };
+        let ok = match ins {
+            Instruction::Add(c, _) => (!exists(c))
+                .then_some(())
+                .ok_or_else(|| format!("{} already exists", name(c))),
+            Instruction::Del(c) => match &self.states[c.index()] {
+                None => Err(format!("{} does not exist", name(c))),
+                Some(s) if !s.idle() => Err(format!("{} is not idle", name(c))),
+                Some(_) if touching(c) => Err(format!("{} is still connected", name(c))),
+                Some(_) => Ok(()),
+            },
+            Instruction::Con(c) => {
+                if self.connections.contains(&c) {
+                    Ok(())
+                } else if !exists(c.provider.instance) || !exists(c.user.instance) {
+                    Err("an endpoint does not exist yet".into())
+                } else if self.provider_of(c.user).is_some() {
+                    Err(format!("{} already has a provider", name(c.user.instance)))
+                } else {
+                    Ok(())
+                }
+            }
+            Instruction::Dcon(c) => {
+                let sites = endpoint_sites(u, &c);
+                if !sites.iter().all(|s| self.dcon_reached.contains(&(*s, c))) {
+                    Err("the other endpoint's site has not reached this dcon".into())
+                } else if self.port_active(model, plan, c.user) {
+                    Err(format!("{} still uses the port", name(c.user.instance)))
+                } else {
+                    Ok(())
+                }
+            }
+            Instruction::PushB(c, _) => exists(c)
+                .then_some(())
+                .ok_or_else(|| format!("{} does not exist", name(c))),
+            Instruction::Wait(c, b, k) => {
+                let pushed = self.pushes[c.index()][b.index()] >= k;
+                let finished = self.states[c.index()]
+                    .as_ref()
+                    .is_some_and(|s| s.finished[b.index()] >= k);
+                if pushed && finished {
+                    Ok(())
+                } else if !pushed {
+                    Err(format!(
+                        "push #{k} of {} on {} has not executed",
+                        behavior_name(model, plan, c, b),
+                        name(c)
+                    ))
+                } else {
+                    Err(format!(
+                        "{} has not finished {} #{k}",
+                        name(c),
+                        behavior_name(model, plan, c, b)
+                    ))
+                }
+            }
+        };
+        ok.map(|()| ins)
+    }
+
+    /// Records that `site` has reached its head `dcon` (monotone, §5).
+    /// Returns whether anything changed.
+    pub fn reach(&mut self, plan: &Plan, site: SiteId) -> bool {
+        match self.head(plan, site) {
+            Some(Instruction::Dcon(c)) => self.dcon_reached.insert((site, c)),
+            _ => false,
+        }
+    }
+
+    /// Executes the head instruction of `site`, which must be enabled.
+    pub fn execute(&mut self, model: &Model, plan: &Plan, site: SiteId) {
+        let Some(ins) = self.head(plan, site) else {
+            return;
+        };
+        match ins {
+            Instruction::Add(c, t) => {
+                self.states[c.index()] = Some(InstanceState::at(model.ty(t), model.ty(t).initial));
+            }
+            Instruction::Del(c) => self.states[c.index()] = None,
+            Instruction::Con(c) => {
+                self.connections.insert(c);
+            }
+            Instruction::Dcon(c) => {
+                self.connections.remove(&c);
+            }
+            Instruction::PushB(c, b) => {
+                if let Some(s) = &mut self.states[c.index()] {
+                    s.push(b);
+                    self.pushes[c.index()][b.index()] += 1;
+                }
+            }
+            Instruction::Wait(..) => {}
+        }
+        self.pc[site.index()] += 1;
+    }
+
+    /// Whether every program is exhausted and every queue empty (§4 "done").
+    pub fn done(&self, plan: &Plan) -> bool {
+        self.pc
+            .iter()
+            .zip(&plan.programs)
+            .all(|(pc, p)| *pc >= p.len())
+            && self.states.iter().flatten().all(InstanceState::idle)
+    }
+
+    /// Everything that is waiting and why: for deadlock reports.
+    pub fn blocked(&self, model: &Model, plan: &Plan) -> Vec<Blocked> {
+        let mut out = Vec::new();
+        for s in 0..plan.programs.len() {
+            let site = SiteId::from_index(s);
+            if let (Some(instruction), Err(reason)) = (
+                self.head(plan, site),
+                self.instruction_enabled(model, plan, site),
+            ) {
+                out.push(Blocked::Instruction {
+                    site,
+                    instruction,
+                    reason,
+                });
+            }
+        }
+        for (i, state) in self.states.iter().enumerate() {
+            let Some(state) = state else { continue };
+            let i = InstanceId::from_index(i);
+            let ty = self.ty(model, plan, i);
+            let mut candidates = Vec::new();
+            state.candidate_steps(ty, &mut candidates);
+            for step in candidates {
+                if let Err(reason) = self.step_enabled(model, plan, i, step) {
+                    out.push(Blocked::Step {
+                        instance: i,
+                        step,
+                        reason,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Which provide/use ports are active, for an instance (REPL, reports).
+    pub fn active_ports(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        i: InstanceId,
+    ) -> Vec<(String, PortKind, bool)> {
+        let ty = self.ty(model, plan, i);
+        let Some(state) = &self.states[i.index()] else {
+            return Vec::new();
+        };
+        ty.ports
+            .iter()
+            .enumerate()
+            .map(|(p, port)| {
+                let id = crate::PortId::from_index(p);
+                (port.name.clone(), port.kind, state.port_active(ty, id))
+            })
+            .collect()
+    }
+}
+
+fn behavior_name(model: &Model, plan: &Plan, c: InstanceId, b: crate::BehaviorId) -> String {
+    model
+        .ty(plan.universe.instances[c.index()].ty)
+        .behavior(b)
+        .name
+        .clone()
+}
+
+/// Instances of the universe, by name (for tools and tests).
+pub fn instance_index(plan: &Plan) -> HashMap<&str, InstanceId> {
+    plan.universe
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| (inst.name.as_str(), InstanceId::from_index(i)))
+        .collect()
+}

@@ -1,0 +1,211 @@
+//! Helpers shared by the fixture tests: running the checker on a fixture the
+//! way `balletc check` does and rendering what it reports.
+
+use ballet_compiler::check::{analyze, Options};
+use ballet_compiler::diagnostic::{Diagnostic, Diagnostics};
+use ballet_compiler::load::{load, Origin, Program};
+use ballet_compiler::render::terminal;
+
+/// What checking a fixture produced.
+pub struct Outcome {
+    /// The loaded program (for rendering and span checks).
+    pub program: Program,
+    /// The diagnostics, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the fixture header: lines `// check-args: -D n=0 -D m=1` at the top
+/// of the file give `-D` values.
+pub fn header_defines(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(args) = line.strip_prefix("// check-args:") else {
+            break;
+        };
+        let mut words = args.split_whitespace();
+        while let Some(w) = words.next() {
+            if w == "-D" {
+                if let Some((n, v)) = words.next().and_then(|d| d.split_once('=')) {
+                    out.push((n.to_string(), v.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Checks `text` as a file called `name` at `path` (imports resolve next to
+/// it), with the `-D` values of its header.
+pub fn check_text(name: &str, path: &std::path::Path, text: &str) -> Outcome {
+    let mut diagnostics = Diagnostics::default();
+    let program = load(
+        name.to_string(),
+        text.to_string(),
+        Origin::Path(path.to_path_buf()),
+        &mut diagnostics,
+    );
+    let options = Options {
+        defines: header_defines(text),
+    };
+    analyze(&program, &options, &mut diagnostics);
+    Outcome {
+        program,
+        diagnostics: diagnostics.into_sorted(),
+    }
+}
+
+impl Outcome {
+    /// The text `balletc check` prints, without colour.
+    pub fn rendered(&self, name: &str) -> String {
+        let mut out = terminal::render_plain(&self.program.sources, &self.diagnostics);
+        out.push_str(&terminal::summary(name, &self.diagnostics));
+        out.push('\n');
+        out
+    }
+
+    /// Checks that every label lies inside its file, on character boundaries.
+    pub fn spans_in_bounds(&self) -> Result<(), String> {
+        for d in &self.diagnostics {
+            for l in d.primary.iter().chain(&d.secondary) {
+                let text = self.program.sources.text(l.file);
+                let (s, e) = (l.span.start as usize, l.span.end as usize);
+                if s > e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e)
+                {
+                    return Err(format!("{} has span {s}..{e} outside its file", d.code));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loads an example (or any file) and returns its model and the lowered goal
+/// `goal`, with `-D` values.
+pub fn example_goal(
+    path: &str,
+    goal: &str,
+    defines: &[(&str, &str)],
+) -> (ballet_runtime::Model, ballet_runtime::Goal) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path);
+    let mut diagnostics = Diagnostics::default();
+    let program =
+        ballet_compiler::load::load_path(&root, &mut diagnostics).expect("readable example");
+    let options = Options {
+        defines: defines
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+    };
+    let analysis = analyze(&program, &options, &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{path} must check clean");
+    let goal = analysis.goal(goal).expect("goal exists").clone();
+    (analysis.model, goal)
+}
+
+/// A plan written per component, as the papers print them:
+/// `name: pushB(b) wait(other, b) pushB(b2)`, one line per component. Each
+/// component's instructions form their own program (a pseudo-site per
+/// instance), which is how the published tool runs them. `wait(c, b)` waits
+/// for the first push of `b` on `c`.
+pub fn per_component_plan(
+    model: &ballet_runtime::Model,
+    goal: &ballet_runtime::Goal,
+    text: &str,
+) -> ballet_runtime::program::Plan {
+    use ballet_runtime::program::{Instruction, Plan, Universe};
+    use ballet_runtime::{Instance, InstanceId, Site, SiteId};
+    let instances: Vec<Instance> = goal
+        .start
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| Instance {
+            name: inst.name.clone(),
+            ty: inst.ty,
+            site: SiteId::from_index(i),
+        })
+        .collect();
+    let sites = instances
+        .iter()
+        .map(|i| Site {
+            name: i.name.clone(),
+        })
+        .collect();
+    let id = |name: &str| -> InstanceId {
+        InstanceId::from_index(
+            instances
+                .iter()
+                .position(|i| i.name == name)
+                .unwrap_or_else(|| panic!("no instance {name}")),
+        )
+    };
+    let behavior = |c: InstanceId, b: &str| {
+        model
+            .ty(instances[c.index()].ty)
+            .behavior_named(b)
+            .unwrap_or_else(|| panic!("no behavior {b}"))
+    };
+    let mut programs = vec![Vec::new(); instances.len()];
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (name, rest) = line.split_once(':').expect("name: instructions");
+        let c = id(name.trim());
+        for ins in rest.split(')').map(str::trim).filter(|s| !s.is_empty()) {
+            let (op, args) = ins.split_once('(').expect("op(args)");
+            let args: Vec<&str> = args.split(',').map(str::trim).collect();
+            programs[c.index()].push(match (op, args.as_slice()) {
+                ("pushB", [b]) => Instruction::PushB(c, behavior(c, b)),
+                ("wait", [other, b]) => Instruction::Wait(id(other), behavior(id(other), b), 1),
+                other => panic!("unknown instruction {other:?}"),
+            });
+        }
+    }
+    Plan {
+        universe: Universe { sites, instances },
+        programs,
+    }
+}
+
+/// The plan that pushes `behavior` once on every instance of the start
+/// assembly, one program per site (the deploy plans of the papers).
+pub fn push_everywhere(
+    model: &ballet_runtime::Model,
+    goal: &ballet_runtime::Goal,
+    behavior: &str,
+) -> ballet_runtime::program::Plan {
+    use ballet_runtime::program::{Instruction, Plan, Universe};
+    use ballet_runtime::InstanceId;
+    let a = &goal.start;
+    let mut programs = vec![Vec::new(); a.sites.len()];
+    for (i, inst) in a.instances.iter().enumerate() {
+        if let Some(b) = model.ty(inst.ty).behavior_named(behavior) {
+            programs[inst.site.index()].push(Instruction::PushB(InstanceId::from_index(i), b));
+        }
+    }
+    Plan {
+        universe: Universe {
+            sites: a.sites.clone(),
+            instances: a.instances.clone(),
+        },
+        programs,
+    }
+}
+
+/// The system at the start of `goal`, for `plan`'s universe (which must list
+/// the start assembly's instances first, in order).
+pub fn start_system(
+    model: &ballet_runtime::Model,
+    goal: &ballet_runtime::Goal,
+    plan: &ballet_runtime::program::Plan,
+) -> ballet_runtime::semantics::System {
+    let start: Vec<Option<ballet_runtime::PlaceId>> = (0..plan.universe.instances.len())
+        .map(|i| goal.start_places.get(i).copied())
+        .collect();
+    ballet_runtime::semantics::System::new(
+        model,
+        plan,
+        &start,
+        goal.start.connections.iter().copied(),
+    )
+}
