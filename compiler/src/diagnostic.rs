@@ -91,6 +91,23 @@ impl Diagnostic {
         self
     }
 
+    /// Applies `f` (a builder step that needs a function, e.g. a hint).
+    pub fn pipe(self, f: impl FnOnce(Diagnostic) -> Diagnostic) -> Diagnostic {
+        f(self)
+    }
+
+    /// Records a redefinition: the first declaration as a related place, or,
+    /// when both are the same text (a `for` loop declaring one name on
+    /// every iteration), a note and a hint instead.
+    pub fn first_declared(self, file: FileId, first: Span, again: Span) -> Diagnostic {
+        if first == again {
+            self.note("this declaration is inside a `for` loop: it runs once per iteration with the same name")
+                .help("interpolate the loop variable into the name, e.g. `name_{i}`")
+        } else {
+            self.with(file, first, "first declared here")
+        }
+    }
+
     /// The severity of the diagnostic's code.
     pub fn severity(&self) -> Severity {
         self.code.severity()

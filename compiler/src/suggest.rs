@@ -3,13 +3,35 @@
 /// The candidate closest to `name` by edit distance, if it is close enough
 /// to be a plausible typo (at most a third of the name's length, at least 1).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    // Short names get two edits (a swapped pair of letters), long ones a third.
+    let len = name.chars().count();
+    let limit = if len >= 4 { (len / 3).max(2) } else { 1 };
     candidates
         .into_iter()
         .map(|c| (distance(name, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
+}
+
+/// Adds "did you mean `x`?" to `diagnostic` when a candidate is close to
+/// `name`, or else a note listing the candidates (`what` names them, e.g.
+/// "`Db` has ports").
+pub fn hint<'a>(
+    diagnostic: crate::Diagnostic,
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+    what: &str,
+) -> crate::Diagnostic {
+    if let Some(best) = closest(name, candidates.clone()) {
+        return diagnostic.help(format!("did you mean `{best}`?"));
+    }
+    let list: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
+    if list.is_empty() {
+        diagnostic
+    } else {
+        diagnostic.note(format!("{what}: {}", list.join(", ")))
+    }
 }
 
 /// Levenshtein distance over characters.

@@ -206,11 +206,7 @@ impl<'a> Walker<'a, '_> {
             self.d.push(
                 Diagnostic::new(Code::E0301, format!("site `{name}` is declared twice"))
                     .at(self.file, span, "declared again here")
-                    .with(
-                        self.file,
-                        self.out.site_spans[first.index()],
-                        "first declared here",
-                    ),
+                    .first_declared(self.file, self.out.site_spans[first.index()], span),
             );
             return Some(first);
         }
@@ -254,10 +250,10 @@ impl<'a> Walker<'a, '_> {
             self.d.push(
                 Diagnostic::new(Code::E0302, format!("instance `{name}` is declared twice"))
                     .at(self.file, decl.name.span, "declared again here")
-                    .with(
+                    .first_declared(
                         self.file,
                         self.out.instance_spans[first.index()],
-                        "first declared here",
+                        decl.name.span,
                     ),
             );
             return;

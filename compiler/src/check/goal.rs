@@ -132,7 +132,15 @@ pub fn lower(
                             Code::E0403,
                             format!("`{}` has no port `{}`", ty.name, r.port.text),
                         )
-                        .at(file, r.port.span, "unknown port"),
+                        .at(file, r.port.span, "unknown port")
+                        .pipe(|d| {
+                            crate::suggest::hint(
+                                d,
+                                &r.port.text,
+                                ty.ports.iter().map(|p| p.name.as_str()),
+                                &format!("`{}` has ports", ty.name),
+                            )
+                        }),
                     );
                     continue;
                 };
@@ -417,11 +425,12 @@ fn place(
                     format!("`{}` has no place `{}`", ty.name, p.text),
                 )
                 .at(file, p.span, "unknown place");
-                if let Some(best) =
-                    crate::suggest::closest(&p.text, ty.places.iter().map(String::as_str))
-                {
-                    diag = diag.help(format!("did you mean `{best}`?"));
-                }
+                diag = crate::suggest::hint(
+                    diag,
+                    &p.text,
+                    ty.places.iter().map(String::as_str),
+                    &format!("`{}` has places", ty.name),
+                );
                 d.push(diag);
             }
             found

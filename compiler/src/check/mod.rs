@@ -251,16 +251,17 @@ fn goal_assembly<'p>(
         return None;
     };
     let mut given = defines.clone();
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let mut ok = true;
     for (name, expr) in &r.args {
-        if !seen.insert(name.text.as_str()) {
+        if let Some(first) = seen.insert(name.text.as_str(), name.span) {
             d.push(
                 Diagnostic::new(
                     Code::E0312,
                     format!("argument `{}` is given twice", name.text),
                 )
-                .at(file, name.span, "given again here"),
+                .at(file, name.span, "given again here")
+                .with(file, first, "first given here"),
             );
             ok = false;
         }
@@ -273,7 +274,15 @@ fn goal_assembly<'p>(
                         decl.name.text, name.text
                     ),
                 )
-                .at(file, name.span, "unknown parameter"),
+                .at(file, name.span, "unknown parameter")
+                .pipe(|d| {
+                    crate::suggest::hint(
+                        d,
+                        &name.text,
+                        decl.params.iter().map(|p| p.name.text.as_str()),
+                        &format!("`{}` has parameters", decl.name.text),
+                    )
+                }),
             );
             ok = false;
         }
