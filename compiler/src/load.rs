@@ -82,7 +82,13 @@ pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagno
         let mut imports = Vec::new();
         for item in &parsed.file.items {
             if let Item::Import(import) = item {
-                if let Some(next) = resolve_import(id, &origin, &import.target, diagnostics) {
+                if let Some(next) = resolve_import(
+                    id,
+                    &origin,
+                    program.sources.name(id),
+                    &import.target,
+                    diagnostics,
+                ) {
                     if !seen.contains_key(&next.2) {
                         imports.push(next);
                     }
@@ -102,6 +108,7 @@ pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagno
 fn resolve_import(
     file: FileId,
     origin: &Origin,
+    importer_name: &str,
     target: &ImportTarget,
     diagnostics: &mut Diagnostics,
 ) -> Option<(String, String, Origin)> {
@@ -132,9 +139,16 @@ fn resolve_import(
                 _ => PathBuf::from("."),
             };
             let full = base.join(path);
+            // Shown relative to how the importer is shown, `..` resolved.
+            let shown = normalize(
+                &Path::new(importer_name)
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(path),
+            );
             match read_source(&full) {
                 Ok(text) => Some((
-                    full.display().to_string(),
+                    shown.display().to_string(),
                     text,
                     Origin::Path(full.canonicalize().unwrap_or(full)),
                 )),
@@ -167,4 +181,26 @@ fn read_source(path: &Path) -> std::io::Result<String> {
     }
     String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not UTF-8"))
+}
+
+/// Resolves `.` and `..` components lexically (no file-system access), for
+/// display.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                if matches!(last, Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !matches!(last, Some(Component::RootDir)) {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
