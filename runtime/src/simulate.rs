@@ -60,11 +60,27 @@ pub struct Outcome {
 }
 
 /// Simulates `plan` from `system` until it is done or deadlocks.
-pub fn simulate(model: &Model, plan: &Plan, mut system: System) -> Outcome {
+pub fn simulate(model: &Model, plan: &Plan, system: System) -> Outcome {
+    simulate_observed(model, plan, system, &mut |_, _| {})
+}
+
+/// Like [`simulate`], calling `observe` with each event and the state right
+/// after it (the planner reads port activity this way, instantaneous
+/// changes included).
+pub fn simulate_observed(
+    model: &Model,
+    plan: &Plan,
+    mut system: System,
+    observe: &mut dyn FnMut(&Event, &System),
+) -> Outcome {
     let mut now = Cost::ZERO;
     let mut events = Vec::new();
     let mut ends: BinaryHeap<Reverse<(Cost, InstanceId, TransitionId)>> = BinaryHeap::new();
     let mut steps = Vec::new();
+    let mut record = |events: &mut Vec<Event>, event: Event, system: &System| {
+        observe(&event, system);
+        events.push(event);
+    };
     loop {
         // Everything instantaneous at `now`, to a fixpoint.
         loop {
@@ -77,10 +93,14 @@ pub fn simulate(model: &Model, plan: &Plan, mut system: System) -> Outcome {
                         break;
                     };
                     system.execute(model, plan, site);
-                    events.push(Event {
-                        time: now,
-                        kind: EventKind::Instruction(site, ins),
-                    });
+                    record(
+                        &mut events,
+                        Event {
+                            time: now,
+                            kind: EventKind::Instruction(site, ins),
+                        },
+                        &system,
+                    );
                     changed = true;
                 }
             }
@@ -101,23 +121,35 @@ pub fn simulate(model: &Model, plan: &Plan, mut system: System) -> Outcome {
                     match step {
                         Step::Fire(_) => {
                             for t in started {
-                                events.push(Event {
-                                    time: now,
-                                    kind: EventKind::Start(i, t),
-                                });
+                                record(
+                                    &mut events,
+                                    Event {
+                                        time: now,
+                                        kind: EventKind::Start(i, t),
+                                    },
+                                    &system,
+                                );
                                 ends.push(Reverse((now + ty.transition(t).cost, i, t)));
                             }
                         }
-                        Step::Enter(q) => events.push(Event {
-                            time: now,
-                            kind: EventKind::Enter(i, q),
-                        }),
+                        Step::Enter(q) => record(
+                            &mut events,
+                            Event {
+                                time: now,
+                                kind: EventKind::Enter(i, q),
+                            },
+                            &system,
+                        ),
                         Step::Finish => {
                             if let Some(b) = head {
-                                events.push(Event {
-                                    time: now,
-                                    kind: EventKind::Finish(i, b),
-                                });
+                                record(
+                                    &mut events,
+                                    Event {
+                                        time: now,
+                                        kind: EventKind::Finish(i, b),
+                                    },
+                                    &system,
+                                );
                             }
                         }
                         Step::End(_) => {}
@@ -147,10 +179,14 @@ pub fn simulate(model: &Model, plan: &Plan, mut system: System) -> Outcome {
             }
             ends.pop();
             system.apply_step(model, plan, i, Step::End(tr));
-            events.push(Event {
-                time: now,
-                kind: EventKind::End(i, tr),
-            });
+            record(
+                &mut events,
+                Event {
+                    time: now,
+                    kind: EventKind::End(i, tr),
+                },
+                &system,
+            );
         }
     }
     let makespan = events.last().map_or(Cost::ZERO, |e| e.time);

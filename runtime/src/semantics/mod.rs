@@ -8,4 +8,4 @@ pub mod instance;
 pub mod system;
 
 pub use instance::{InstanceState, Requirement, Step};
-pub use system::{Blocked, System};
+pub use system::{Blocked, Guards, System};
