@@ -40,12 +40,17 @@ pub fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
                 None => d,
             }
         }
-        SyntaxError::UnexpectedEof { expected, .. } => {
-            let d = Diagnostic::new(Code::E0005, "unexpected end of file").at(
+        SyntaxError::UnexpectedEof {
+            expected, unclosed, ..
+        } => {
+            let mut d = Diagnostic::new(Code::E0005, "unexpected end of file").at(
                 file,
                 span,
                 "the file ends here",
             );
+            if let Some(open) = unclosed {
+                d = d.with(file, *open, "this `{` is never closed");
+            }
             match expected_list(expected) {
                 Some(list) => d.note(format!("expected {list}")),
                 None => d,

@@ -24,6 +24,8 @@ pub enum SyntaxError {
         span: Span,
         /// What would have been accepted.
         expected: Vec<String>,
+        /// The last `{` that is never closed, if any: usually the cause.
+        unclosed: Option<Span>,
     },
     /// `{...}` in a name that cannot be interpolated (types, places, ...).
     Interpolation {

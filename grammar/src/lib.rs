@@ -120,6 +120,7 @@ fn convert(text: &str, error: ParseError<usize, Tok, SyntaxError>) -> SyntaxErro
         ParseError::UnrecognizedEof { location, expected } => SyntaxError::UnexpectedEof {
             span: Span::new(location.min(text.len()), location.min(text.len())),
             expected: describe(expected),
+            unclosed: last_unclosed_brace(text),
         },
         ParseError::UnrecognizedToken {
             token: (l, found, r),
@@ -138,4 +139,19 @@ fn convert(text: &str, error: ParseError<usize, Tok, SyntaxError>) -> SyntaxErro
         },
         ParseError::User { error } => error,
     }
+}
+
+/// The last `{` of `text` without a matching `}`.
+fn last_unclosed_brace(text: &str) -> Option<Span> {
+    let mut open = Vec::new();
+    for &(l, t, r) in &lex(text).tokens {
+        match t {
+            Tok::LBrace => open.push(Span::new(l, r)),
+            Tok::RBrace => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
