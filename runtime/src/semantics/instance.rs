@@ -326,3 +326,125 @@ pub fn in_group(ty: &ComponentType, port: PortId, t: TransitionId) -> bool {
     let tr = ty.transition(t);
     p.contains(tr.src) && p.contains(tr.dst)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::Cost;
+    use crate::ids::InterfaceId;
+    use crate::model::{Behavior, Port, Transition};
+
+    /// off -(a)-> mid -(b)-> on, plus off -(c)-> on in the same behavior
+    /// `go` (a fork from off, a join at on), and `leave: on -> off`.
+    /// Provide port `p` at {mid, on}; use port `u` at {on}.
+    fn ty() -> ComponentType {
+        let t = |name: &str, src: u32, dst: u32, b: u32| Transition {
+            name: name.into(),
+            src: PlaceId(src),
+            dst: PlaceId(dst),
+            cost: Cost::units(1),
+            action: None,
+            behavior: BehaviorId(b),
+        };
+        ComponentType {
+            name: "T".into(),
+            places: vec!["off".into(), "mid".into(), "on".into()],
+            initial: PlaceId(0),
+            running: PlaceId(2),
+            transitions: vec![
+                t("a", 0, 1, 0),
+                t("b", 1, 2, 0),
+                t("c", 0, 2, 0),
+                t("leave", 2, 0, 1),
+            ],
+            behaviors: vec![
+                Behavior {
+                    name: "go".into(),
+                    transitions: vec![TransitionId(0), TransitionId(1), TransitionId(2)],
+                },
+                Behavior {
+                    name: "leave".into(),
+                    transitions: vec![TransitionId(3)],
+                },
+            ],
+            ports: vec![
+                Port {
+                    name: "p".into(),
+                    kind: PortKind::Provide,
+                    interface: InterfaceId(0),
+                    group: vec![PlaceId(1), PlaceId(2)],
+                },
+                Port {
+                    name: "u".into(),
+                    kind: PortKind::Use,
+                    interface: InterfaceId(0),
+                    group: vec![PlaceId(2)],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn join_waits_for_every_branch_that_can_still_arrive() {
+        let ty = ty();
+        let mut s = InstanceState::at(&ty, PlaceId(0));
+        s.push(BehaviorId(0));
+        s.apply(&ty, Step::Fire(PlaceId(0)));
+        // c arrives at `on` first; a's branch (a then b) can still arrive.
+        s.apply(&ty, Step::End(TransitionId(2)));
+        assert!(!s.is_candidate(&ty, Step::Enter(PlaceId(2))));
+        s.apply(&ty, Step::End(TransitionId(0)));
+        assert!(s.is_candidate(&ty, Step::Enter(PlaceId(1))));
+        s.apply(&ty, Step::Enter(PlaceId(1)));
+        s.apply(&ty, Step::Fire(PlaceId(1)));
+        assert!(
+            !s.is_candidate(&ty, Step::Enter(PlaceId(2))),
+            "b still runs"
+        );
+        s.apply(&ty, Step::End(TransitionId(1)));
+        assert!(s.is_candidate(&ty, Step::Enter(PlaceId(2))));
+        s.apply(&ty, Step::Enter(PlaceId(2)));
+        assert!(s.is_candidate(&ty, Step::Finish));
+        s.apply(&ty, Step::Finish);
+        assert_eq!(s.stable_place(), Some(PlaceId(2)));
+        assert_eq!(s.finished, vec![1, 0]);
+    }
+
+    #[test]
+    fn refusing_follows_the_head_behavior() {
+        let ty = ty();
+        let p = PortId(0);
+        let mut s = InstanceState::at(&ty, PlaceId(2));
+        // Idle at `on`: active, and nothing is about to leave.
+        assert!(s.port_active(&ty, p) && !s.refusing(&ty, p));
+        // With `leave` at the head, `on` only has transitions out of the
+        // group: the provider is about to leave, so it refuses new users.
+        s.push(BehaviorId(1));
+        assert!(s.port_active(&ty, p) && s.refusing(&ty, p));
+        // Firing `leave` deactivates `p`: a Fire guard on its users.
+        let mut reqs = Vec::new();
+        s.requirements(&ty, Step::Fire(PlaceId(2)), &mut reqs);
+        assert_eq!(reqs, vec![Requirement::UsersInactive(p)]);
+        s.apply(&ty, Step::Fire(PlaceId(2)));
+        assert!(!s.port_active(&ty, p) && s.refusing(&ty, p));
+    }
+
+    #[test]
+    fn entering_a_use_group_needs_a_serving_provider() {
+        let ty = ty();
+        let mut s = InstanceState::at(&ty, PlaceId(0));
+        s.push(BehaviorId(0));
+        s.apply(&ty, Step::Fire(PlaceId(0)));
+        s.apply(&ty, Step::End(TransitionId(0)));
+        // Entering `mid` activates only the provide port: no guard.
+        let mut reqs = Vec::new();
+        s.requirements(&ty, Step::Enter(PlaceId(1)), &mut reqs);
+        assert!(reqs.is_empty());
+        s.apply(&ty, Step::Enter(PlaceId(1)));
+        s.apply(&ty, Step::Fire(PlaceId(1)));
+        s.apply(&ty, Step::End(TransitionId(1)));
+        s.apply(&ty, Step::End(TransitionId(2)));
+        s.requirements(&ty, Step::Enter(PlaceId(2)), &mut reqs);
+        assert_eq!(reqs, vec![Requirement::ProviderServing(PortId(1))]);
+    }
+}
