@@ -257,41 +257,36 @@ pub fn lower(
         }
     }
 
-    if initial.is_none()
-        && !decl
-            .members
-            .iter()
-            .any(|m| matches!(m, Member::Initial(..)))
-    {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::E0204,
-                format!("component type `{}` has no initial place", decl.name.text),
-            )
-            .at(file, decl.name.span, "no `initial PLACE` in this type")
-            .help(format!(
-                "add `initial {}`",
-                places.first().map_or("PLACE", String::as_str)
-            )),
-        );
-    }
-    if running.is_none()
-        && !decl
-            .members
-            .iter()
-            .any(|m| matches!(m, Member::Running(..)))
-    {
-        diagnostics.push(
-            Diagnostic::new(
-                Code::E0205,
-                format!("component type `{}` has no running place", decl.name.text),
-            )
-            .at(file, decl.name.span, "no `running PLACE` in this type")
-            .help(format!(
-                "add `running {}`",
-                places.last().map_or("PLACE", String::as_str)
-            )),
-        );
+    // A declaration naming an unknown place was reported already (E0202).
+    let declared = |initial: bool| {
+        decl.members.iter().any(|m| match m {
+            Member::Initial(..) => initial,
+            Member::Running(..) => !initial,
+            _ => false,
+        })
+    };
+    for (missing, is_initial, code, suggestion) in [
+        (initial.is_none(), true, Code::E0204, places.first()),
+        (running.is_none(), false, Code::E0205, places.last()),
+    ] {
+        if missing && !declared(is_initial) {
+            let word = if is_initial { "initial" } else { "running" };
+            diagnostics.push(
+                Diagnostic::new(
+                    code,
+                    format!("component type `{}` has no {word} place", decl.name.text),
+                )
+                .at(
+                    file,
+                    decl.name.span,
+                    format!("no `{word} PLACE` in this type"),
+                )
+                .help(format!(
+                    "add `{word} {}`",
+                    suggestion.map_or("PLACE", String::as_str)
+                )),
+            );
+        }
     }
     if places.is_empty() {
         return None;

@@ -50,6 +50,14 @@ pub fn lower(
     let mut ports: HashMap<Endpoint, Claim<bool>> = HashMap::new();
     let mut states: HashMap<InstanceId, Claim<PlaceId>> = HashMap::new();
 
+    let port_conflict = |e: &Endpoint, _: &bool, _: &bool| {
+        format!(
+            "`{}` must end both active and inactive",
+            port_text(model, target, e)
+        )
+    };
+    let place_conflict =
+        |i: &InstanceId, a: &PlaceId, b: &PlaceId| places_text(model, target, *i, *a, *b);
     for (index, item) in decl.items.iter().enumerate() {
         let origin = index as u32;
         let span = item.span();
@@ -156,12 +164,7 @@ pub fn lower(
                     },
                     file,
                     d,
-                    |e, _, _| {
-                        format!(
-                            "`{}` must end both active and inactive",
-                            port_text(model, target, e)
-                        )
-                    },
+                    &port_conflict,
                 );
             }
             GoalItem::PortAll(status, _) => {
@@ -185,12 +188,7 @@ pub fn lower(
                                 },
                                 file,
                                 d,
-                                |e, _, _| {
-                                    format!(
-                                        "`{}` must end both active and inactive",
-                                        port_text(model, target, e)
-                                    )
-                                },
+                                &port_conflict,
                             );
                         }
                     }
@@ -211,7 +209,7 @@ pub fn lower(
                         },
                         file,
                         d,
-                        |i, a, b| places_text(model, target, *i, *a, *b),
+                        &place_conflict,
                     );
                 }
             }
@@ -233,7 +231,7 @@ pub fn lower(
                     },
                     file,
                     d,
-                    |i, a, b| places_text(model, target, *i, *a, *b),
+                    &place_conflict,
                 );
             }
         }
