@@ -164,7 +164,7 @@ pub fn lower(
                     },
                     file,
                     d,
-                    &port_conflict,
+                    port_conflict,
                 );
             }
             GoalItem::PortAll(status, _) => {
@@ -188,7 +188,7 @@ pub fn lower(
                                 },
                                 file,
                                 d,
-                                &port_conflict,
+                                port_conflict,
                             );
                         }
                     }
@@ -209,7 +209,7 @@ pub fn lower(
                         },
                         file,
                         d,
-                        &place_conflict,
+                        place_conflict,
                     );
                 }
             }
@@ -231,7 +231,7 @@ pub fn lower(
                     },
                     file,
                     d,
-                    &place_conflict,
+                    place_conflict,
                 );
             }
         }
