@@ -54,6 +54,28 @@ impl Automaton {
     }
 }
 
+/// Automata already explored, by type and start place. Every site planner
+/// could explore its own; in one process they share them (the automata are
+/// a pure function of the type, which every site knows).
+#[derive(Debug, Default)]
+pub struct AutomatonCache {
+    map: HashMap<(TypeId, PlaceId), std::rc::Rc<Automaton>>,
+}
+
+impl AutomatonCache {
+    /// The automaton of `ty` from the stable marking `{start}`.
+    pub fn get(&mut self, model: &Model, ty: TypeId, start: PlaceId) -> std::rc::Rc<Automaton> {
+        self.map
+            .entry((ty, start))
+            .or_insert_with(|| {
+                let mut marking = BitSet::default();
+                marking.insert(start.index());
+                std::rc::Rc::new(explore(model, ty, marking))
+            })
+            .clone()
+    }
+}
+
 /// Explores every stable marking reachable from `start` for type `ty`.
 pub fn explore(model: &Model, ty: TypeId, start: BitSet) -> Automaton {
     let t = model.ty(ty);

@@ -1,20 +1,29 @@
 //! Local search: the fastest behavior sequence for one instance, over its
-//! exact automaton, that executes every required behavior and ends in a
-//! stable marking satisfying the instance's state and port goals.
+//! exact automaton, that executes every required behavior, passes through a
+//! *meeting* state when its neighbours require one, and ends in a stable
+//! marking satisfying the instance's state and port goals.
+//!
+//! The meeting state is the first stable state of the path where every port
+//! of [`LocalGoal::meet`] is inactive (the instance's providers go down; see
+//! `plan/sync.rs`). Before it, no behavior may make any use port active: a
+//! prefix that needs a provider could wait for one that only comes up after
+//! the reconfiguration's synchronization points, and the plan could
+//! deadlock. Meeting at the first opportunity is never worse than later,
+//! since it only relaxes what follows.
 //!
 //! Best-first search (Dijkstra: the zero bound is admissible) over
-//! (automaton state, required behaviors done), ordered by total duration
-//! then by number of behaviors. The state space is finite, so an exhausted
-//! search proves the goal infeasible for this instance; there is no bound on
-//! the plan length.
+//! (automaton state, required behaviors done, met), ordered by total
+//! duration then by number of behaviors. The state space is finite, so an
+//! exhausted search proves the goal infeasible for this instance; there is
+//! no bound on the plan length.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use ballet_runtime::bitset::BitSet;
-use ballet_runtime::{BehaviorId, ComponentType, Cost, PlaceId, PortId};
+use ballet_runtime::{BehaviorId, ComponentType, Cost, PlaceId, PortId, PortKind};
 
-use crate::plan::automaton::Automaton;
+use crate::plan::automaton::{Automaton, Edge};
 
 /// What one instance must do and reach.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -25,6 +34,8 @@ pub struct LocalGoal {
     pub place: Option<PlaceId>,
     /// Ports to end active (`true`) or inactive.
     pub ports: Vec<(PortId, bool)>,
+    /// Use ports that must be inactive together at some stable state.
+    pub meet: Vec<PortId>,
 }
 
 /// The best sequence found.
@@ -36,6 +47,11 @@ pub struct LocalPlan {
     pub duration: Cost,
     /// The automaton state reached.
     pub end: usize,
+    /// The edges taken, in order (indices into [`Automaton::edges`]).
+    pub edges: Vec<usize>,
+    /// How many behaviors run before the meeting state (0: the start
+    /// state is the meeting state, or there is nothing to meet).
+    pub meeting: usize,
 }
 
 /// The fastest sequence from state 0 of `automaton` meeting `goal`, or
@@ -48,46 +64,98 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
         (1u64 << required.len()) - 1
     };
     let accepts = |marking: &BitSet| satisfies(ty, marking, goal);
-    // Node = (state, mask); best (duration, length) and back-pointer.
-    let mut best: HashMap<(usize, u64), (Cost, usize)> = HashMap::new();
-    let mut back: HashMap<(usize, u64), ((usize, u64), usize)> = HashMap::new();
+    let meets = |state: usize| {
+        let marking = &automaton.states[state];
+        goal.meet.iter().all(|&p| !port_on(ty, marking, p))
+    };
+    // Node = (state, mask, met); best (duration, length) and back-pointer.
+    type Node = (usize, u64, bool);
+    let mut best: HashMap<Node, (Cost, usize)> = HashMap::new();
+    let mut back: HashMap<Node, (Node, usize)> = HashMap::new();
     let mut heap = BinaryHeap::new();
-    best.insert((0, 0), (Cost::ZERO, 0));
-    heap.push(Reverse((Cost::ZERO, 0usize, 0usize, 0u64)));
-    while let Some(Reverse((cost, len, state, mask))) = heap.pop() {
-        if best.get(&(state, mask)) != Some(&(cost, len)) {
+    let first: Node = (0, 0, meets(0));
+    best.insert(first, (Cost::ZERO, 0));
+    heap.push(Reverse((Cost::ZERO, 0usize, first)));
+    while let Some(Reverse((cost, len, node))) = heap.pop() {
+        if best.get(&node) != Some(&(cost, len)) {
             continue;
         }
-        if mask == full && accepts(&automaton.states[state]) {
-            let mut behaviors = Vec::with_capacity(len);
-            let mut node = (state, mask);
-            while let Some(&(prev, edge)) = back.get(&node) {
-                behaviors.push(automaton.edges[edge].behavior);
-                node = prev;
+        let (state, mask, met) = node;
+        if met && mask == full && accepts(&automaton.states[state]) {
+            let mut edges = Vec::with_capacity(len);
+            let mut meeting = 0;
+            let mut at = node;
+            while let Some(&(prev, edge)) = back.get(&at) {
+                if at.2 && !prev.2 {
+                    meeting = len - edges.len();
+                }
+                edges.push(edge);
+                at = prev;
             }
-            behaviors.reverse();
+            edges.reverse();
             return Some(LocalPlan {
-                behaviors,
+                behaviors: edges.iter().map(|&e| automaton.edges[e].behavior).collect(),
                 duration: cost,
                 end: state,
+                edges,
+                meeting,
             });
         }
         for &e in &automaton.out[state] {
             let edge = &automaton.edges[e];
+            if !met && enters_use_port(ty, automaton, edge) {
+                continue;
+            }
             let bit = required
                 .iter()
                 .position(|&b| b == edge.behavior)
                 .map_or(0, |i| 1u64 << i);
-            let next = (edge.to, mask | bit);
+            let next: Node = (edge.to, mask | bit, met || meets(edge.to));
             let candidate = (cost + edge.duration, len + 1);
             if best.get(&next).is_none_or(|&old| candidate < old) {
                 best.insert(next, candidate);
-                back.insert(next, ((state, mask), e));
-                heap.push(Reverse((candidate.0, candidate.1, next.0, next.1)));
+                back.insert(next, (node, e));
+                heap.push(Reverse((candidate.0, candidate.1, next)));
             }
         }
     }
     None
+}
+
+/// Whether `port` is active at a stable marking.
+pub fn port_on(ty: &ComponentType, marking: &BitSet, port: PortId) -> bool {
+    ty.port(port)
+        .group
+        .iter()
+        .any(|g| marking.contains(g.index()))
+}
+
+/// Whether executing `edge` makes `port` active at some moment when it was
+/// inactive just before.
+pub fn enters(ty: &ComponentType, automaton: &Automaton, edge: &Edge, port: PortId) -> bool {
+    let intervals = &edge.activity[port.index()];
+    if port_on(ty, &automaton.states[edge.from], port) {
+        intervals.len() > 1
+    } else {
+        !intervals.is_empty()
+    }
+}
+
+/// How many times `port` goes from active to inactive during `edge`.
+pub fn deactivations(
+    ty: &ComponentType,
+    automaton: &Automaton,
+    edge: &Edge,
+    port: PortId,
+) -> usize {
+    let stays = usize::from(port_on(ty, &automaton.states[edge.to], port));
+    edge.activity[port.index()].len().saturating_sub(stays)
+}
+
+fn enters_use_port(ty: &ComponentType, automaton: &Automaton, edge: &Edge) -> bool {
+    ty.ports.iter().enumerate().any(|(p, port)| {
+        port.kind == PortKind::Use && enters(ty, automaton, edge, PortId::from_index(p))
+    })
 }
 
 /// Whether a stable marking meets the place and port goals.
@@ -95,14 +163,10 @@ fn satisfies(ty: &ComponentType, marking: &BitSet, goal: &LocalGoal) -> bool {
     let place_ok = goal
         .place
         .is_none_or(|p| marking.len() == 1 && marking.contains(p.index()));
-    let ports_ok = goal.ports.iter().all(|&(port, active)| {
-        let on = ty
-            .port(port)
-            .group
-            .iter()
-            .any(|g| marking.contains(g.index()));
-        on == active
-    });
+    let ports_ok = goal
+        .ports
+        .iter()
+        .all(|&(port, active)| port_on(ty, marking, port) == active);
     place_ok && ports_ok
 }
 
@@ -156,7 +220,7 @@ mod tests {
         let found = plan(&m, "MariaDBMaster", "deployed", |t| LocalGoal {
             behaviors: vec![t.behavior_named("update").unwrap()],
             place: Some(t.running),
-            ports: vec![],
+            ..LocalGoal::default()
         });
         // 1 + 2 + (26 + 13 + 3 + 13).
         assert_eq!(
@@ -194,5 +258,52 @@ mod tests {
             ..LocalGoal::default()
         });
         assert_eq!(found, None);
+    }
+
+    fn meeting_plan(m: &Model, ty: &str, meet: &[&str]) -> (Vec<String>, usize) {
+        let id = m.type_named(ty).expect("type");
+        let t = m.ty(id);
+        let mut start = BitSet::default();
+        start.insert(t.running.index());
+        let a = explore(m, id, start);
+        let goal = LocalGoal {
+            place: Some(t.running),
+            meet: meet.iter().map(|p| t.port_named(p).unwrap()).collect(),
+            ..LocalGoal::default()
+        };
+        let p = search(t, &a, &goal).expect("feasible");
+        let names = p
+            .behaviors
+            .iter()
+            .map(|&b| t.behavior(b).name.clone())
+            .collect();
+        (names, p.meeting)
+    }
+
+    #[test]
+    fn a_user_meets_its_providers_going_down_at_one_stable_state() {
+        let m = model("openstack");
+        // `interrupt` keeps keystone_service active (interrupted is in its
+        // group) and `update` re-enters mariadb_service at pulled: Nova must
+        // go all the way down to initiated, where both are inactive.
+        assert_eq!(
+            meeting_plan(&m, "Nova", &["mariadb_service", "keystone_service"]),
+            (
+                vec!["interrupt".into(), "uninstall".into(), "deploy".into()],
+                2
+            )
+        );
+        // With only mariadb_service to release, `interrupt` meets at once.
+        let (path, meeting) = meeting_plan(&m, "Nova", &["mariadb_service"]);
+        assert_eq!(meeting, 1);
+        assert_eq!(path[0], "interrupt");
+        let m = model("cps");
+        // System: `interrupt` stays in db_service's group; `stop` leaves it.
+        assert_eq!(
+            meeting_plan(&m, "System", &["db_service"]),
+            (vec!["stop".into(), "deploy".into()], 1)
+        );
+        // Nothing to meet: nothing to do.
+        assert_eq!(meeting_plan(&m, "System", &[]), (vec![], 0));
     }
 }

@@ -1,0 +1,55 @@
+//! The in-memory transport of `balletc plan`: site planners exchange their
+//! messages through one FIFO queue, deterministically (sites start in index
+//! order, messages are delivered in the order sent). The agents of the
+//! runtime carry the same [`Envelope`]s over TCP instead.
+
+use std::collections::VecDeque;
+
+use crate::plan::protocol::{Envelope, Message};
+use crate::plan::site::SitePlanner;
+
+/// What the exchange cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// `Propose` messages sent.
+    pub proposals: usize,
+    /// `Ack` messages sent.
+    pub acks: usize,
+}
+
+impl Traffic {
+    /// Every message sent.
+    pub fn messages(&self) -> usize {
+        self.proposals + self.acks
+    }
+}
+
+/// Runs the planners to quiescence: every site started, every message
+/// delivered, every proposal acknowledged. `planners[s]` must be site `s`'s.
+pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Traffic {
+    let mut queue: VecDeque<Envelope> = VecDeque::new();
+    let mut traffic = Traffic::default();
+    let count = |traffic: &mut Traffic, out: &[Envelope]| {
+        for e in out {
+            match e.message {
+                Message::Propose(_) => traffic.proposals += 1,
+                Message::Ack => traffic.acks += 1,
+            }
+        }
+    };
+    for planner in planners.iter_mut() {
+        let out = planner.start();
+        count(&mut traffic, &out);
+        queue.extend(out);
+    }
+    while let Some(envelope) = queue.pop_front() {
+        let Some(planner) = planners.get_mut(envelope.to.index()) else {
+            continue;
+        };
+        let out = planner.receive(envelope);
+        count(&mut traffic, &out);
+        queue.extend(out);
+    }
+    debug_assert!(planners.iter().all(SitePlanner::quiescent));
+    traffic
+}
