@@ -20,7 +20,7 @@ fn fixture_outputs(dir: &Path, out: &mut String) {
 fn every_code_has_a_fixture() {
     let mut all = String::new();
     fixture_outputs(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/check"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
         &mut all,
     );
     let missing: BTreeSet<&str> = Code::ALL

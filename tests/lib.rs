@@ -209,3 +209,65 @@ pub fn start_system(
         goal.start.connections.iter().copied(),
     )
 }
+
+/// Plans a fixture the way `balletc plan` does, with the arguments of its
+/// header (`// plan-args: --goal NAME -D n=1`, and optionally
+/// `// plan-state: {recorded state JSON}`), and returns what it prints:
+/// the plan text without timing, or the diagnostics.
+pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
+    let mut goal = None;
+    let mut defines = Vec::new();
+    let mut state = None;
+    for line in text.lines() {
+        if let Some(args) = line.strip_prefix("// plan-args:") {
+            let mut words = args.split_whitespace();
+            while let Some(w) = words.next() {
+                match w {
+                    "--goal" => goal = words.next().map(str::to_string),
+                    "-D" => {
+                        if let Some((n, v)) = words.next().and_then(|d| d.split_once('=')) {
+                            defines.push((n.to_string(), v.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else if let Some(json) = line.strip_prefix("// plan-state:") {
+            state = Some(serde_json::from_str(json).expect("plan-state header is JSON"));
+        } else if !line.starts_with("//") {
+            break;
+        }
+    }
+    let mut diagnostics = Diagnostics::default();
+    let program = load(
+        name.to_string(),
+        text.to_string(),
+        Origin::Path(path.to_path_buf()),
+        &mut diagnostics,
+    );
+    let result = ballet_compiler::pipeline::plan_program(
+        &program,
+        &Options { defines },
+        goal.as_deref(),
+        state.as_ref(),
+        &mut diagnostics,
+    );
+    let list = diagnostics.into_sorted();
+    let mut out = terminal::render_plain(&program.sources, &list);
+    match result {
+        Ok(planning) => out.push_str(&ballet_compiler::render::plan::text(
+            &planning.analysis.model,
+            &planning.goal.name,
+            &planning.planned,
+            false,
+        )),
+        Err(ballet_compiler::pipeline::Failed::Reported) => {
+            out.push_str(&terminal::summary(name, &list));
+            out.push('\n');
+        }
+        Err(ballet_compiler::pipeline::Failed::Internal(m)) => {
+            out.push_str(&format!("internal error: {m}\n"));
+        }
+    }
+    out
+}

@@ -248,6 +248,27 @@ kind must agree.",
     E0407 Error "goal matches nothing" =>
 "`forall behavior NAME` applies to every instance whose type has that behavior; none has it.",
 
+    // ------------------------------------------------------------ planning
+    E0501 Error "goals that cannot be reached together" =>
+"No reconfiguration reaches these goal lines together. The planner propagates what each goal
+implies along the connections (a provider that goes down forces its users to release the port
+first; a user that ends active needs its provider to end active) and found an instance whose
+lifecycle cannot do everything asked of it. The lines shown are a minimal conflicting subset:
+dropping any one of them makes the rest reachable. The notes say which instance fails and why.
+Fix: relax one of the lines, or add a lifecycle path (a behavior) that allows the combination.",
+    E0502 Error "instance changes between start and target" =>
+"A goal with a target assembly (`goal g for a(..) -> b(..)`) matches instances of the two
+assemblies by name. An instance with the same name must have the same type and the same site
+in both: Ballet adds and deletes instances, it does not morph them. Give the new instance
+another name (the old one is then deleted and the new one added).",
+    E0503 Error "no such goal" =>
+"`balletc plan` (and `simulate`, `build`) plans one goal: `--goal NAME` must name a goal of the
+file. Without `--goal`, the file must declare exactly one goal.",
+    E0504 Error "recorded state does not match the assembly" =>
+"`--from-state FILE` starts planning from the state a previous run recorded (`.ballet/state.json`).
+Every instance of the goal's start assembly must be in it, at a place of its type, and it must
+not name instances the assembly does not have: otherwise the recording is of another system.",
+
     // ------------------------------------------------------------ warnings
     W0001 Warning "unreachable place" =>
 "No sequence of transitions, in any behavior, leads from the initial place to this place: the

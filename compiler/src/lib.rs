@@ -6,6 +6,7 @@ pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod load;
+pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod source;

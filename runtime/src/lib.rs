@@ -11,6 +11,7 @@ pub mod cost;
 pub mod ids;
 pub mod model;
 pub mod program;
+pub mod recorded;
 pub mod semantics;
 pub mod simulate;
 

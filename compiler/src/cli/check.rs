@@ -1,17 +1,14 @@
 //! `balletc check FILE`: load, check, report.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStream};
 
 use crate::check::{analyze, Options};
-use crate::cli::{parse_define, ColorChoice, Format};
+use crate::cli::{parse_define, report, ColorChoice, Format};
 use crate::diagnostic::Diagnostics;
 use crate::load::load_path;
-use crate::render::{json, terminal};
 
 /// Arguments of `balletc check`.
 #[derive(Args, Debug)]
@@ -35,12 +32,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let program = match load_path(&args.file, &mut diagnostics) {
         Ok(p) => p,
         Err(e) => {
-            let report = miette::miette!(
-                code = "balletc::io",
-                "cannot read `{}`: {e}",
-                args.file.display()
-            );
-            eprintln!("{report:?}");
+            report::unreadable(&args.file, &e);
             return ExitCode::from(1);
         }
     };
@@ -49,24 +41,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     analyze(&program, &options, &mut diagnostics);
     let failed = diagnostics.has_errors();
-    let list = diagnostics.into_sorted();
-    match args.format {
-        Format::Json => print!("{}", json::render(&program.sources, &list)),
-        Format::Text => {
-            let color = match args.color {
-                ColorChoice::Always => TermColor::Always,
-                ColorChoice::Never => TermColor::Never,
-                ColorChoice::Auto if std::io::stderr().is_terminal() => TermColor::Auto,
-                ColorChoice::Auto => TermColor::Never,
-            };
-            let mut stderr = StandardStream::stderr(color);
-            let _ = terminal::emit(&mut stderr, &program.sources, &list);
-            eprintln!(
-                "{}",
-                terminal::summary(&args.file.display().to_string(), &list)
-            );
-        }
-    }
+    report::diagnostics(
+        &args.file,
+        &program,
+        diagnostics,
+        args.format,
+        args.color,
+        true,
+    );
     if failed {
         ExitCode::from(1)
     } else {

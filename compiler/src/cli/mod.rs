@@ -4,6 +4,8 @@
 
 mod check;
 mod explain;
+mod plan;
+mod report;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the long explanation of a diagnostic code (e.g. E0203).
     Explain(explain::ExplainArgs),
+    /// Synthesize one reconfiguration program per site for a goal.
+    Plan(plan::PlanArgs),
 }
 
 /// Output format of commands that report.
@@ -69,5 +73,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Plan(args) => plan::run(args),
     }
 }

@@ -7,7 +7,7 @@
 //! the `.blt` program and the goal); what a site planner does *not* know is
 //! the other sites' chosen behavior sequences, which it learns by messages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use ballet_runtime::program::Universe;
 use ballet_runtime::{
@@ -44,6 +44,7 @@ pub struct Problem {
     pub goals: Vec<OwnGoals>,
     /// Connections by endpoint, start and target together, deduplicated.
     pub by_endpoint: HashMap<Endpoint, Vec<Connection>>,
+    target_set: HashSet<Connection>,
 }
 
 /// Why a goal cannot be turned into a problem.
@@ -158,7 +159,9 @@ impl Problem {
             by_endpoint.entry(c.provider).or_default().push(c);
             by_endpoint.entry(c.user).or_default().push(c);
         }
+        let target_set = target_connections.iter().copied().collect();
         Ok(Problem {
+            target_set,
             universe,
             start_places,
             start_connections,
@@ -179,12 +182,16 @@ impl Problem {
         self.by_endpoint.get(&e).map_or(&[], Vec::as_slice)
     }
 
+    /// Whether `c` exists at the end.
+    pub fn in_target(&self, c: &Connection) -> bool {
+        self.target_set.contains(c)
+    }
+
     /// Connections at the start but not at the end.
     pub fn removed_connections(&self) -> Vec<Connection> {
-        let target: BTreeSet<&Connection> = self.target_connections.iter().collect();
         self.start_connections
             .iter()
-            .filter(|c| !target.contains(c))
+            .filter(|c| !self.in_target(c))
             .copied()
             .collect()
     }

@@ -264,7 +264,7 @@ impl<'a> SitePlanner<'a> {
                         }
                     }
                     PortKind::Use if c.user == e => {
-                        if !problem.target_connections.contains(&c)
+                        if !problem.in_target(&c)
                             || !port_on(ty, end, e.port)
                             || self.provider_ends_active(c)
                         {
@@ -353,8 +353,10 @@ impl<'a> SitePlanner<'a> {
                 instance: local.id,
                 port: p,
             };
+            // Only the provider it will use again matters: a removed
+            // connection is gone (phase 2) before the port is used again.
             for c in self.problem.connections_of(e) {
-                if c.user != e {
+                if c.user != e || !self.problem.in_target(c) {
                     continue;
                 }
                 if let Some(&Fact::Provider {

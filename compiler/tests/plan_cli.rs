@@ -1,0 +1,179 @@
+//! End-to-end tests of `balletc plan`: the text and JSON shapes users'
+//! scripts depend on, exit codes, and `--from-state`.
+
+mod common;
+
+use common::{assert_exit, balletc, scratch, stderr, stdout};
+
+#[test]
+fn plan_text_lists_sites_and_ends_with_a_summary() {
+    let o = balletc(&[
+        "plan",
+        "examples/openstack.blt",
+        "--goal",
+        "update",
+        "-D",
+        "n=2",
+    ]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("Plan for goal `update`: 7 sites, 29 instances"),
+        "{out}"
+    );
+    assert!(out.contains("site worker_1 (11 instructions)"), "{out}");
+    assert!(out.contains("pushB(mariadb_master, interrupt)"), "{out}");
+    assert!(
+        out.contains("Summary: 43 instructions (27 pushB, 16 wait"),
+        "{out}"
+    );
+    assert!(out.contains("predicted makespan 92, planned in "), "{out}");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn plan_json_has_the_documented_shape() {
+    let o = balletc(&[
+        "plan",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["goal"], "update");
+    let programs = v["programs"].as_object().expect("programs object");
+    assert_eq!(programs.len(), 3);
+    assert_eq!(
+        programs["system"],
+        serde_json::json!([
+            "pushB(system, stop)",
+            "wait(database, interrupt)",
+            "pushB(system, deploy)"
+        ])
+    );
+    let metrics = v["metrics"].as_object().expect("metrics object");
+    for key in [
+        "sites",
+        "instances",
+        "instructions",
+        "pushb",
+        "waits",
+        "adds",
+        "connects",
+        "disconnects",
+        "deletes",
+        "messages",
+        "constraints",
+        "makespan",
+        "planning_ms",
+    ] {
+        assert!(
+            metrics[key].is_number(),
+            "metrics.{key} is not a number: {v}"
+        );
+    }
+    assert_eq!(metrics.len(), 13, "{v}");
+    assert_eq!(metrics["instructions"], 12);
+    assert_eq!(metrics["makespan"], 7.0);
+}
+
+#[test]
+fn plan_of_an_unreachable_goal_fails_with_e0501() {
+    let o = balletc(&[
+        "plan",
+        "tests/fixtures/plan/errors/E0501_cannot_release.blt",
+        "--goal",
+        "update",
+    ]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("error[E0501]"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn plan_without_goal_in_a_file_with_two_is_e0503() {
+    let o = balletc(&["plan", "examples/cps.blt"]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("error[E0503]"), "{}", stderr(&o));
+}
+
+#[test]
+fn plan_of_a_broken_file_reports_check_errors() {
+    let o = balletc(&[
+        "plan",
+        "tests/fixtures/check/errors/E0201_duplicate_place.blt",
+        "--goal",
+        "g",
+    ]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("error[E0"), "{}", stderr(&o));
+}
+
+#[test]
+fn plan_from_a_recorded_state() {
+    let dir = scratch("from-state");
+    let state = dir.join("state.json");
+    // Everything deployed except the sensor, still off: only it is deployed.
+    let mut instances = serde_json::Map::new();
+    for (name, site, place) in [
+        ("database", "database", "deployed"),
+        ("system", "system", "deployed"),
+        ("listener_0", "sensor_0", "running"),
+        ("sensor_0", "sensor_0", "off"),
+    ] {
+        instances.insert(
+            name.into(),
+            serde_json::json!({"site": site, "place": place}),
+        );
+    }
+    let json = serde_json::json!({"version": 1, "instances": instances});
+    std::fs::write(&state, json.to_string()).expect("write state");
+    let state = state.display().to_string();
+    let o = balletc(&[
+        "plan",
+        "examples/cps.blt",
+        "--goal",
+        "deploy",
+        "--from-state",
+        &state,
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(
+        v["programs"]["sensor_0"],
+        serde_json::json!(["pushB(sensor_0, deploy)"])
+    );
+    assert_eq!(v["metrics"]["instructions"], 1);
+    let missing = dir.join("missing.json").display().to_string();
+    let o = balletc(&[
+        "plan",
+        "examples/cps.blt",
+        "--goal",
+        "deploy",
+        "--from-state",
+        &missing,
+    ]);
+    assert_exit(&o, 1);
+    let garbage = dir.join("garbage.json");
+    std::fs::write(&garbage, "{not json").expect("write");
+    let garbage = garbage.display().to_string();
+    let o = balletc(&[
+        "plan",
+        "examples/cps.blt",
+        "--goal",
+        "deploy",
+        "--from-state",
+        &garbage,
+    ]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("is not a recorded state"),
+        "{}",
+        stderr(&o)
+    );
+}
