@@ -14,8 +14,6 @@
 //!    their waits complete.
 //! 4. `del`s of removed instances, idle and disconnected by then.
 
-use std::collections::BTreeSet;
-
 use ballet_runtime::program::Instruction;
 use ballet_runtime::{Connection, Cost};
 
@@ -44,21 +42,16 @@ pub fn site_program(planner: &SitePlanner<'_>) -> Vec<Instruction> {
         }
     }
     // Phase 2.
-    let local_ids: BTreeSet<_> = planner.locals.iter().map(|l| l.id).collect();
-    let touches = |c: &Connection| {
-        local_ids.contains(&c.provider.instance) || local_ids.contains(&c.user.instance)
-    };
-    let mut removed = problem.removed_connections();
-    removed.sort();
+    let ids: Vec<_> = planner.locals.iter().map(|l| l.id).collect();
+    let touching = problem.connections_touching(planner.model(), &ids);
     program.extend(
-        removed
+        touching
             .iter()
-            .filter(|c| touches(c))
+            .filter(|c| problem.removed(c))
             .map(|&c| Instruction::Dcon(c)),
     );
     // Phase 3.
-    let mut added = problem.added_connections();
-    added.sort();
+    let added: Vec<Connection> = touching.into_iter().filter(|c| problem.added(c)).collect();
     let mut chunks: Vec<(Cost, usize, Vec<Instruction>)> = Vec::new();
     for (s, local) in planner.locals.iter().enumerate() {
         let i = local.id;

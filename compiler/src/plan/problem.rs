@@ -45,6 +45,7 @@ pub struct Problem {
     /// Connections by endpoint, start and target together, deduplicated.
     pub by_endpoint: HashMap<Endpoint, Vec<Connection>>,
     target_set: HashSet<Connection>,
+    start_set: HashSet<Connection>,
 }
 
 /// Why a goal cannot be turned into a problem.
@@ -160,8 +161,10 @@ impl Problem {
             by_endpoint.entry(c.user).or_default().push(c);
         }
         let target_set = target_connections.iter().copied().collect();
+        let start_set = start_connections.iter().copied().collect();
         Ok(Problem {
             target_set,
+            start_set,
             universe,
             start_places,
             start_connections,
@@ -187,23 +190,30 @@ impl Problem {
         self.target_set.contains(c)
     }
 
-    /// Connections at the start but not at the end.
-    pub fn removed_connections(&self) -> Vec<Connection> {
-        self.start_connections
-            .iter()
-            .filter(|c| !self.in_target(c))
-            .copied()
-            .collect()
+    /// Whether `c` is removed: at the start, not at the end.
+    pub fn removed(&self, c: &Connection) -> bool {
+        self.start_set.contains(c) && !self.target_set.contains(c)
     }
 
-    /// Connections at the end but not at the start.
-    pub fn added_connections(&self) -> Vec<Connection> {
-        let start: BTreeSet<&Connection> = self.start_connections.iter().collect();
-        self.target_connections
-            .iter()
-            .filter(|c| !start.contains(c))
-            .copied()
-            .collect()
+    /// Whether `c` is added: at the end, not at the start.
+    pub fn added(&self, c: &Connection) -> bool {
+        self.target_set.contains(c) && !self.start_set.contains(c)
+    }
+
+    /// Every connection touching one of `instances`, sorted, once each.
+    pub fn connections_touching(&self, model: &Model, instances: &[InstanceId]) -> Vec<Connection> {
+        let mut out: BTreeSet<Connection> = BTreeSet::new();
+        for &i in instances {
+            let ty = model.ty(self.universe.instances[i.index()].ty);
+            for p in 0..ty.ports.len() {
+                let e = Endpoint {
+                    instance: i,
+                    port: PortId::from_index(p),
+                };
+                out.extend(self.connections_of(e).iter().copied());
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// Instances of each site, in index order.

@@ -10,7 +10,7 @@
 //! sets only grow (a port once required to meet stays required), so the
 //! exchange terminates.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use ballet_runtime::{Connection, Cost, Endpoint, InstanceId, Model, PortId, PortKind, SiteId};
@@ -87,7 +87,6 @@ impl<'a> SitePlanner<'a> {
         instances: &[InstanceId],
         cache: &mut AutomatonCache,
     ) -> SitePlanner<'a> {
-        let removed: BTreeSet<Connection> = problem.removed_connections().into_iter().collect();
         let locals: Vec<Local> = instances
             .iter()
             .map(|&id| {
@@ -104,7 +103,7 @@ impl<'a> SitePlanner<'a> {
                         continue;
                     }
                     for c in problem.connections_of(e) {
-                        if c.user == e && removed.contains(c) {
+                        if c.user == e && problem.removed(c) {
                             meet.entry(e.port).or_insert(Reason::Disconnected(*c));
                         }
                     }

@@ -15,8 +15,12 @@ use crate::semantics::instance::{InstanceState, Requirement, Step};
 pub struct System {
     /// Each universe instance's state; `None` while it does not exist.
     pub states: Vec<Option<InstanceState>>,
-    /// Current connections.
+    /// Current connections. Read it freely; change it only through
+    /// `con`/`dcon` instructions ([`System::execute`]), which keep the
+    /// endpoint index in step.
     pub connections: BTreeSet<Connection>,
+    /// The connections by endpoint (both sides), for guards in O(degree).
+    links: HashMap<Endpoint, Vec<Connection>>,
     /// Program counter of each site.
     pub pc: Vec<usize>,
     /// Executed `pushB`s per instance and behavior.
@@ -74,14 +78,15 @@ impl System {
         connections: impl IntoIterator<Item = Connection>,
     ) -> System {
         let u = &plan.universe;
-        System {
+        let mut system = System {
             states: u
                 .instances
                 .iter()
                 .zip(start)
                 .map(|(inst, p)| p.map(|p| InstanceState::at(model.ty(inst.ty), p)))
                 .collect(),
-            connections: connections.into_iter().collect(),
+            connections: BTreeSet::new(),
+            links: HashMap::new(),
             pc: vec![0; plan.programs.len()],
             pushes: u
                 .instances
@@ -90,7 +95,46 @@ impl System {
                 .collect(),
             dcon_reached: HashSet::new(),
             guards: Guards::Enforced,
+        };
+        for c in connections {
+            system.connect(c);
         }
+        system
+    }
+
+    fn connect(&mut self, c: Connection) {
+        if self.connections.insert(c) {
+            self.links.entry(c.provider).or_default().push(c);
+            self.links.entry(c.user).or_default().push(c);
+        }
+    }
+
+    fn disconnect(&mut self, c: Connection) {
+        if self.connections.remove(&c) {
+            for e in [c.provider, c.user] {
+                if let Some(list) = self.links.get_mut(&e) {
+                    list.retain(|x| *x != c);
+                }
+            }
+        }
+    }
+
+    /// The connections touching endpoint `e`.
+    pub fn links(&self, e: Endpoint) -> &[Connection] {
+        self.links.get(&e).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether instance `i` has any connection.
+    fn connected(&self, model: &Model, plan: &Plan, i: InstanceId) -> bool {
+        let ty = self.ty(model, plan, i);
+        (0..ty.ports.len()).any(|p| {
+            !self
+                .links(Endpoint {
+                    instance: i,
+                    port: crate::PortId::from_index(p),
+                })
+                .is_empty()
+        })
     }
 
     fn ty<'m>(&self, model: &'m Model, plan: &Plan, i: InstanceId) -> &'m crate::ComponentType {
@@ -98,7 +142,7 @@ impl System {
     }
 
     fn provider_of(&self, user: Endpoint) -> Option<Endpoint> {
-        self.connections
+        self.links(user)
             .iter()
             .find(|c| c.user == user)
             .map(|c| c.provider)
@@ -125,7 +169,7 @@ impl System {
         match r {
             Requirement::UsersInactive(port) => {
                 let me = Endpoint { instance: i, port };
-                for c in self.connections.iter().filter(|c| c.provider == me) {
+                for c in self.links(me).iter().filter(|c| c.provider == me) {
                     if self.port_active(model, plan, c.user) {
                         let uty = self.ty(model, plan, c.user.instance);
                         return Err(format!(
@@ -244,11 +288,7 @@ impl System {
         let u = &plan.universe;
         let name = |j: InstanceId| u.instances[j.index()].name.as_str();
         let exists = |j: InstanceId| self.states[j.index()].is_some();
-        let touching = |j: InstanceId| {
-            self.connections
-                .iter()
-                .any(|c| c.provider.instance == j || c.user.instance == j)
-        };
+        let touching = |j: InstanceId| self.connected(model, plan, j);
         let ok = match ins {
             Instruction::Add(c, _) => (!exists(c))
                 .then_some(())
@@ -327,12 +367,8 @@ impl System {
                 self.states[c.index()] = Some(InstanceState::at(model.ty(t), model.ty(t).initial));
             }
             Instruction::Del(c) => self.states[c.index()] = None,
-            Instruction::Con(c) => {
-                self.connections.insert(c);
-            }
-            Instruction::Dcon(c) => {
-                self.connections.remove(&c);
-            }
+            Instruction::Con(c) => self.connect(c),
+            Instruction::Dcon(c) => self.disconnect(c),
             Instruction::PushB(c, b) => {
                 if let Some(s) = &mut self.states[c.index()] {
                     s.push(b);
