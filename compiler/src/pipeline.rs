@@ -258,7 +258,8 @@ pub fn explain(model: &Model, problem: &Problem, failure: &Failure) -> Vec<Strin
             if active { "active" } else { "inactive" }
         ));
     }
-    let describe = |p: PortId, r: Reason| match r {
+    let describe = |p: PortId, r: Reason| {
+        match r {
         Reason::ProviderDown(c) => format!(
             "{}.{} must go inactive, because {} goes down",
             inst.name,
@@ -272,11 +273,18 @@ pub fn explain(model: &Model, problem: &Problem, failure: &Failure) -> Vec<Strin
             port(c.provider)
         ),
         Reason::UserNeedsIt(c) => format!(
-            "{}.{} must end active, because {} uses it at the end",
+            "{}.{} must end active, because {} uses it after its last down",
             inst.name,
             ty.port(p).name,
             port(c.user)
         ),
+        Reason::UserCannotRelease(c) => format!(
+            "{}.{} must never go inactive, because {} cannot release it (its own goals leave it no way to)",
+            inst.name,
+            ty.port(p).name,
+            port(c.user)
+        ),
+    }
     };
     let meet: Vec<String> = failure.meet.iter().map(|&(p, r)| describe(p, r)).collect();
     if meet.len() > 1 {
@@ -288,6 +296,7 @@ pub fn explain(model: &Model, problem: &Problem, failure: &Failure) -> Vec<Strin
         out.extend(meet);
     }
     out.extend(failure.end_active.iter().map(|&(p, r)| describe(p, r)));
+    out.extend(failure.keep.iter().map(|&(p, r)| describe(p, r)));
     out.push(format!(
         "no sequence of `{}`'s behaviors from `{}` does all of this",
         ty.name,

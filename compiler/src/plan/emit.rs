@@ -1,99 +1,201 @@
 //! From a site planner's settled state to the site's program.
 //!
-//! A program has four phases, and the order is what makes every plan free
-//! of deadlock whatever the durations and interleavings:
-//! 1. `add`s, then every instance's behaviors up to its meeting state. These
-//!    never block, so every site gets through them; the meeting states are
-//!    then reached (a provider going down waits only for its users' meeting
-//!    states, which depend on nothing but earlier phase-1 pushes).
-//! 2. `dcon`s of removed connections: both sites are past phase 1 and the
-//!    users are at their meeting states, where the port is inactive.
-//! 3. Per instance: `con`s of new connections, `wait`s for the last down of
-//!    every provider it uses again, then its remaining behaviors. Instances
-//!    with nothing to wait for come first, the others by the estimated time
-//!    their waits complete.
-//! 4. `del`s of removed instances, idle and disconnected by then.
+//! Each local instance contributes a *chain* of instructions whose order is
+//! fixed: its `add`; its behaviors up to its meeting state; the `dcon`s of
+//! its removed use connections; the `con`s of its new ones; the `wait`s for
+//! the last down of every provider it uses again; its remaining behaviors
+//! (each down of a provide port preceded by the `wait`s for the users that
+//! release it before); its `del`. The provider-side copies of `dcon`/`con`
+//! (both endpoint sites execute them) are chains of their own.
+//!
+//! The site's program interleaves the chains. Only `wait`, `dcon`, `con` and
+//! `del` can block a site, and a blocked site blocks everything behind it,
+//! so the scheduler emits every non-blocking instruction it can before any
+//! blocking one, and then the blocking one most likely to be satisfied first
+//! (`dcon`s, which depend only on meeting states; `con`s; `wait`s by the
+//! estimated time the awaited push finishes; `del`s last). A `wait` for a
+//! push of this same site is emitted only after that push. This keeps every
+//! meeting prefix ahead of any blocking instruction, which is what the
+//! deadlock-freedom argument needs (ARCHITECTURE.md, "Planning").
+
+use std::collections::HashMap;
 
 use ballet_runtime::program::Instruction;
-use ballet_runtime::{Connection, Cost};
+use ballet_runtime::{BehaviorId, Cost, InstanceId};
 
 use crate::plan::site::SitePlanner;
 
+/// One instruction of a chain and, for blocking ones, its priority.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    instruction: Instruction,
+    ready: Cost,
+}
+
 /// The program of the planner's site.
 pub fn site_program(planner: &SitePlanner<'_>) -> Vec<Instruction> {
+    let chains = chains(planner);
+    schedule(planner, chains)
+}
+
+fn chains(planner: &SitePlanner<'_>) -> Vec<Vec<Item>> {
     let problem = planner.problem();
     let site = planner.site;
-    let mut program = Vec::new();
-    // Phase 1.
-    for local in &planner.locals {
-        let i = local.id;
-        if problem.start_places[i.index()].is_none() {
-            program.push(Instruction::Add(
-                i,
-                problem.universe.instances[i.index()].ty,
-            ));
-        }
-    }
-    for local in &planner.locals {
-        if let Some(plan) = &local.plan {
-            for &b in &plan.behaviors[..plan.meeting] {
-                program.push(Instruction::PushB(local.id, b));
-            }
-        }
-    }
-    // Phase 2.
+    let item = |instruction| Item {
+        instruction,
+        ready: Cost::ZERO,
+    };
     let ids: Vec<_> = planner.locals.iter().map(|l| l.id).collect();
     let touching = problem.connections_touching(planner.model(), &ids);
-    program.extend(
-        touching
-            .iter()
-            .filter(|c| problem.removed(c))
-            .map(|&c| Instruction::Dcon(c)),
-    );
-    // Phase 3.
-    let added: Vec<Connection> = touching.into_iter().filter(|c| problem.added(c)).collect();
-    let mut chunks: Vec<(Cost, usize, Vec<Instruction>)> = Vec::new();
+    let mut chains = Vec::new();
     for (s, local) in planner.locals.iter().enumerate() {
         let i = local.id;
-        let mut chunk: Vec<Instruction> = added
-            .iter()
-            .filter(|c| {
-                c.user.instance == i
-                    || (c.provider.instance == i && problem.site_of(c.user.instance) != site)
-            })
-            .map(|&c| Instruction::Con(c))
-            .collect();
+        let mut chain = Vec::new();
+        if problem.start_places[i.index()].is_none() {
+            chain.push(item(Instruction::Add(
+                i,
+                problem.universe.instances[i.index()].ty,
+            )));
+        }
+        let releases = planner.release_waits(s);
+        let plan = local.plan.as_ref();
+        let meeting = plan.map_or(0, |p| p.meeting);
+        if let Some(plan) = plan {
+            pushes(&mut chain, i, &plan.behaviors, 0..meeting, &releases);
+        }
+        for c in touching.iter().filter(|c| c.user.instance == i) {
+            if problem.removed(c) {
+                chain.push(item(Instruction::Dcon(*c)));
+            }
+        }
+        for c in touching.iter().filter(|c| c.user.instance == i) {
+            if problem.added(c) {
+                chain.push(item(Instruction::Con(*c)));
+            }
+        }
         let mut waits = planner.waits_of(s);
         waits.sort();
         waits.dedup_by_key(|((c, b, k), _)| (c.provider.instance, *b, *k));
-        let ready = waits.iter().map(|(_, r)| *r).max().unwrap_or(Cost::ZERO);
-        chunk.extend(
-            waits
-                .iter()
-                .map(|&((c, b, k), _)| Instruction::Wait(c.provider.instance, b, k)),
-        );
-        if let Some(plan) = &local.plan {
-            chunk.extend(
-                plan.behaviors[plan.meeting..]
-                    .iter()
-                    .map(|&b| Instruction::PushB(i, b)),
+        chain.extend(waits.iter().map(|&((c, b, k), ready)| Item {
+            instruction: Instruction::Wait(c.provider.instance, b, k),
+            ready,
+        }));
+        if let Some(plan) = plan {
+            pushes(
+                &mut chain,
+                i,
+                &plan.behaviors,
+                meeting..plan.behaviors.len(),
+                &releases,
             );
         }
-        if !chunk.is_empty() {
-            let key = if waits.is_empty() { Cost::ZERO } else { ready };
-            chunks.push((key, s, chunk));
-        }
-    }
-    chunks.sort_by_key(|(ready, s, _)| (*ready, *s));
-    for (_, _, chunk) in chunks {
-        program.extend(chunk);
-    }
-    // Phase 4.
-    for local in &planner.locals {
-        let i = local.id;
         if !problem.kept[i.index()] && problem.start_places[i.index()].is_some() {
-            program.push(Instruction::Del(i));
+            chain.push(item(Instruction::Del(i)));
         }
+        chains.push(chain);
+    }
+    // The provider side of connections whose user is on another site.
+    for c in &touching {
+        if problem.site_of(c.user.instance) == site {
+            continue;
+        }
+        if problem.removed(c) {
+            chains.push(vec![item(Instruction::Dcon(*c))]);
+        }
+        if problem.added(c) {
+            chains.push(vec![item(Instruction::Con(*c))]);
+        }
+    }
+    chains
+}
+
+/// Pushes `behaviors[range]` of instance `i`, each preceded by the release
+/// `wait`s due before it.
+fn pushes(
+    out: &mut Vec<Item>,
+    i: InstanceId,
+    behaviors: &[BehaviorId],
+    range: std::ops::Range<usize>,
+    releases: &[(usize, InstanceId, BehaviorId, u32)],
+) {
+    for k in range {
+        for &(_, user, b, n) in releases.iter().filter(|r| r.0 == k) {
+            out.push(Item {
+                instruction: Instruction::Wait(user, b, n),
+                ready: Cost::ZERO,
+            });
+        }
+        out.push(Item {
+            instruction: Instruction::PushB(i, behaviors[k]),
+            ready: Cost::ZERO,
+        });
+    }
+}
+
+/// The order in which blocking instructions are preferred (lower first).
+fn class(ins: &Instruction) -> Option<u8> {
+    match ins {
+        Instruction::Add(..) | Instruction::PushB(..) => None,
+        Instruction::Dcon(..) => Some(0),
+        Instruction::Con(..) => Some(1),
+        Instruction::Wait(..) => Some(2),
+        Instruction::Del(..) => Some(3),
+    }
+}
+
+fn schedule(planner: &SitePlanner<'_>, chains: Vec<Vec<Item>>) -> Vec<Instruction> {
+    let problem = planner.problem();
+    let local = |i: InstanceId| problem.site_of(i) == planner.site;
+    let mut next = vec![0usize; chains.len()];
+    let mut pushed: HashMap<(InstanceId, BehaviorId), u32> = HashMap::new();
+    let mut program = Vec::new();
+    let total: usize = chains.iter().map(Vec::len).sum();
+    while program.len() < total {
+        // Every non-blocking instruction first, chain by chain.
+        let mut progressed = true;
+        while progressed {
+            progressed = false;
+            for (c, chain) in chains.iter().enumerate() {
+                while let Some(item) = chain.get(next[c]) {
+                    if class(&item.instruction).is_some() {
+                        break;
+                    }
+                    if let Instruction::PushB(i, b) = item.instruction {
+                        *pushed.entry((i, b)).or_default() += 1;
+                    }
+                    program.push(item.instruction);
+                    next[c] += 1;
+                    progressed = true;
+                }
+            }
+        }
+        // Then the blocking head most likely to be satisfied first.
+        let others_left = |except: usize| {
+            chains.iter().enumerate().any(|(c, chain)| {
+                c != except
+                    && next[c] < chain.len()
+                    && !matches!(chain[next[c]].instruction, Instruction::Del(..))
+            })
+        };
+        let admissible = |c: usize, item: &Item| match item.instruction {
+            Instruction::Wait(i, b, k) => {
+                !local(i) || pushed.get(&(i, b)).copied().unwrap_or(0) >= k
+            }
+            Instruction::Del(_) => !others_left(c),
+            _ => true,
+        };
+        let heads = chains
+            .iter()
+            .enumerate()
+            .filter_map(|(c, chain)| chain.get(next[c]).map(|item| (c, item)));
+        let best = heads
+            .clone()
+            .filter(|&(c, item)| admissible(c, item))
+            .min_by_key(|&(c, item)| (class(&item.instruction), item.ready, c))
+            .or_else(|| heads.min_by_key(|&(c, item)| (class(&item.instruction), item.ready, c)));
+        let Some((c, item)) = best else { break };
+        program.push(item.instruction);
+        next[c] += 1;
     }
     program
 }

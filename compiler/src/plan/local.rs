@@ -36,6 +36,13 @@ pub struct LocalGoal {
     pub ports: Vec<(PortId, bool)>,
     /// Use ports that must be inactive together at some stable state.
     pub meet: Vec<PortId>,
+    /// Use ports without a provider (in the target assembly): no behavior
+    /// may make them active, since entering their group needs a serving
+    /// provider (SEMANTICS.md §3, Enter guard).
+    pub unconnected: Vec<PortId>,
+    /// Provide ports that must never go from active to inactive (a user
+    /// cannot release them).
+    pub keep: Vec<PortId>,
 }
 
 /// The best sequence found.
@@ -57,7 +64,10 @@ pub struct LocalPlan {
 /// The fastest sequence from state 0 of `automaton` meeting `goal`, or
 /// `None` when no sequence does (proved by exhausting the state space).
 pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Option<LocalPlan> {
-    let required = &goal.behaviors[..goal.behaviors.len().min(64)];
+    let mut required = goal.behaviors.clone();
+    required.sort_unstable();
+    required.dedup();
+    required.truncate(64);
     let full: u64 = if required.len() == 64 {
         u64::MAX
     } else {
@@ -104,6 +114,17 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
         for &e in &automaton.out[state] {
             let edge = &automaton.edges[e];
             if !met && enters_use_port(ty, automaton, edge) {
+                continue;
+            }
+            if goal
+                .unconnected
+                .iter()
+                .any(|&p| enters(ty, automaton, edge, p))
+                || goal
+                    .keep
+                    .iter()
+                    .any(|&p| deactivations(ty, automaton, edge, p) > 0)
+            {
                 continue;
             }
             let bit = required

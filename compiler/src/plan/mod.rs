@@ -11,6 +11,7 @@
 //! minimal conflicting subset of goal lines ([`unsat`]).
 
 pub mod automaton;
+pub mod choice;
 pub mod emit;
 pub mod local;
 pub mod network;
@@ -108,7 +109,17 @@ pub fn plan(model: &Model, goal: &Goal) -> Result<Planned, PlanError> {
         problem.start_connections.iter().copied(),
     );
     let run = simulate(model, &plan, system);
-    validate::reached(model, &problem, goal, &run).map_err(PlanError::Internal)?;
+    validate::reached(model, &problem, goal, &run).map_err(|why| {
+        // The plan goes into the report: it is what a bug report needs.
+        let mut text = format!("{why}\nthe plan was:");
+        for (s, program) in plan.programs.iter().enumerate() {
+            text.push_str(&format!("\n  {}:", plan.universe.sites[s].name));
+            for ins in program {
+                text.push_str(&format!(" {}", ins.display(model, &plan.universe)));
+            }
+        }
+        PlanError::Internal(text)
+    })?;
     let metrics = metrics(&plan, messages, constraints, run.makespan, planning_ms);
     Ok(Planned {
         problem,
@@ -131,8 +142,8 @@ fn synthesize(
         .enumerate()
         .map(|(s, ids)| SitePlanner::new(model, problem, SiteId::from_index(s), ids, &mut cache))
         .collect();
-    let traffic = network::exchange(&mut planners);
-    if let Some(failure) = planners.iter().find_map(|p| p.failure.clone()) {
+    let traffic = network::exchange(&mut planners).map_err(PlanError::Internal)?;
+    if let Some(failure) = planners.iter().find_map(SitePlanner::failure) {
         return Err(PlanError::Infeasible(failure));
     }
     let constraints = planners.iter().map(SitePlanner::constraints).sum();

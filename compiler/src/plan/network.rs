@@ -26,7 +26,12 @@ impl Traffic {
 
 /// Runs the planners to quiescence: every site started, every message
 /// delivered, every proposal acknowledged. `planners[s]` must be site `s`'s.
-pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Traffic {
+///
+/// Constraint sets only grow, except a user's need for its provider, which
+/// follows the user's plan; an exchange that runs past a generous bound
+/// (a bug, or an oscillation the argument missed) is reported, not looped.
+pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Result<Traffic, String> {
+    let bound = 1_000 + 64 * planners.iter().map(|p| p.locals.len() + 1).sum::<usize>();
     let mut queue: VecDeque<Envelope> = VecDeque::new();
     let mut traffic = Traffic::default();
     let count = |traffic: &mut Traffic, out: &[Envelope]| {
@@ -49,7 +54,18 @@ pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Traffic {
         let out = planner.receive(envelope);
         count(&mut traffic, &out);
         queue.extend(out);
+        if traffic.messages() > bound || planners.iter().any(|p| p.diverged) {
+            return Err(format!(
+                "the site planners exchanged more than {bound} messages without settling"
+            ));
+        }
+    }
+    if let Some(p) = planners.iter().find(|p| p.diverged) {
+        return Err(format!(
+            "the instances of site #{} did not settle on a plan",
+            p.site.0
+        ));
     }
     debug_assert!(planners.iter().all(SitePlanner::quiescent));
-    traffic
+    Ok(traffic)
 }

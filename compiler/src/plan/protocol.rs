@@ -24,12 +24,37 @@ pub enum Fact {
         ready: Cost,
         /// Whether the port is active at the end of the provider's plan.
         ends_active: bool,
+        /// The provider cannot end active as its users need: it has no
+        /// plan with that need, and this fact describes its plan without
+        /// it. Users that need the port must release it before the first
+        /// down instead.
+        refused: bool,
+        /// Whether the provider serves at a stable state before its first
+        /// down (while it waits for the users that release the port before
+        /// it), or at some point if it never goes down. Users may use the
+        /// port before the first down only if it does; a refusing provider
+        /// that does not leaves them no way to use the port at all.
+        serves: bool,
     },
-    /// From the user's site: the user ends with its port active, so the
-    /// provider must end serving it.
-    NeedActive {
+    /// From the user's site: how the user's plan uses the port, so that
+    /// the provider can serve it. Sent when it changes (a user's plan may
+    /// change as constraints arrive), never assumed.
+    User {
         /// The connection.
         connection: Connection,
+        /// The user makes the port active after the provider's last down
+        /// (it waits for it), so the provider must end active.
+        needed: bool,
+        /// The user uses the port only *before* the provider's first down.
+        /// A provider keeps ending active for a user that once needed it
+        /// until the user says this (the exchange settles that way).
+        before: bool,
+        /// With `before`: the push after which the user has released the
+        /// port for good; the provider waits for it before that down.
+        release: Option<(BehaviorId, u32)>,
+        /// The user has no plan while the provider goes down: the provider
+        /// must keep the port up (for good, so that the exchange settles).
+        stuck: bool,
     },
 }
 
@@ -37,7 +62,7 @@ impl Fact {
     /// The connection the fact is about.
     pub fn connection(&self) -> Connection {
         match *self {
-            Fact::Provider { connection, .. } | Fact::NeedActive { connection } => connection,
+            Fact::Provider { connection, .. } | Fact::User { connection, .. } => connection,
         }
     }
 }

@@ -10,13 +10,16 @@
 //! sets only grow (a port once required to meet stays required), so the
 //! exchange terminates.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
-use ballet_runtime::{Connection, Cost, Endpoint, InstanceId, Model, PortId, PortKind, SiteId};
+use ballet_runtime::{
+    BehaviorId, Connection, Cost, Endpoint, InstanceId, Model, PortId, PortKind, SiteId,
+};
 
 use crate::plan::automaton::{Automaton, AutomatonCache};
-use crate::plan::local::{deactivations, port_on, search, LocalGoal, LocalPlan};
+use crate::plan::choice::{choose, Asks};
+use crate::plan::local::{deactivations, enters, port_on, LocalGoal, LocalPlan};
 use crate::plan::problem::Problem;
 use crate::plan::protocol::{Envelope, Fact, Message};
 
@@ -29,6 +32,8 @@ pub enum Reason {
     Disconnected(Connection),
     /// A user of this connection ends active.
     UserNeedsIt(Connection),
+    /// The user of this connection has no plan if the port goes down.
+    UserCannotRelease(Connection),
 }
 
 /// An instance whose constraints no behavior sequence meets.
@@ -40,6 +45,8 @@ pub struct Failure {
     pub meet: Vec<(PortId, Reason)>,
     /// Provide ports that had to end active, and why.
     pub end_active: Vec<(PortId, Reason)>,
+    /// Provide ports that had to stay up, and why.
+    pub keep: Vec<(PortId, Reason)>,
 }
 
 /// The planning state of one local instance.
@@ -51,10 +58,35 @@ pub struct Local {
     pub automaton: Rc<Automaton>,
     /// Use ports to release together, and why.
     pub meet: BTreeMap<PortId, Reason>,
-    /// Provide ports to end active, and why.
-    pub end_active: BTreeMap<PortId, Reason>,
+    /// Provide ports to end active, and the users that need them.
+    pub end_active: BTreeMap<PortId, BTreeSet<Connection>>,
+    /// Use ports released for good before the provider's first down
+    /// instead of met (the other way to let a provider go down).
+    pub before: BTreeSet<PortId>,
+    /// Use ports that must be released that way: their provider cannot end
+    /// active.
+    pub forced: BTreeSet<PortId>,
+    /// Use ports whose provider cannot end active and never serves: they
+    /// can never be entered.
+    pub dead: BTreeSet<PortId>,
+    /// Without a plan: use ports whose provider must not go down.
+    pub stuck: BTreeSet<PortId>,
+    /// Use ports whose provider goes down without serving at a stable state
+    /// before: if released before that down, they cannot be used at all.
+    pub unserved: BTreeSet<PortId>,
+    /// Provide ports a user cannot release: they must never go down (once
+    /// asked, for good, so that the exchange settles).
+    pub never_down: BTreeMap<PortId, BTreeSet<Connection>>,
+    /// For each provide port, the users that release it before its first
+    /// down, and the push after which they have.
+    pub releases: BTreeMap<PortId, BTreeMap<Connection, (BehaviorId, u32)>>,
     /// The chosen sequence (`None` if infeasible or not planned yet).
     pub plan: Option<LocalPlan>,
+    /// When `plan` is `None` because users need a provide port at the end:
+    /// the sequence without those needs, which is what the neighbours are
+    /// told (so that users can change how they use the port, and drop the
+    /// need).
+    pub relaxed: Option<LocalPlan>,
     dirty: bool,
 }
 
@@ -74,8 +106,8 @@ pub struct SitePlanner<'a> {
     outbox: BTreeMap<SiteId, Vec<Fact>>,
     deficit: usize,
     parent: Option<SiteId>,
-    /// The first instance found infeasible, if any.
-    pub failure: Option<Failure>,
+    /// Set when the site's own instances did not settle (see `settle`).
+    pub diverged: bool,
 }
 
 impl<'a> SitePlanner<'a> {
@@ -113,7 +145,15 @@ impl<'a> SitePlanner<'a> {
                     automaton: cache.get(model, inst.ty, start),
                     meet,
                     end_active: BTreeMap::new(),
+                    before: BTreeSet::new(),
+                    forced: BTreeSet::new(),
+                    dead: BTreeSet::new(),
+                    stuck: BTreeSet::new(),
+                    unserved: BTreeSet::new(),
+                    never_down: BTreeMap::new(),
+                    releases: BTreeMap::new(),
                     plan: None,
+                    relaxed: None,
                     dirty: true,
                 }
             })
@@ -130,7 +170,7 @@ impl<'a> SitePlanner<'a> {
             outbox: BTreeMap::new(),
             deficit: 0,
             parent: None,
-            failure: None,
+            diverged: false,
         }
     }
 
@@ -170,6 +210,25 @@ impl<'a> SitePlanner<'a> {
         }
     }
 
+    /// The first local instance without a plan, once the exchange is over.
+    pub fn failure(&self) -> Option<Failure> {
+        let local = self.locals.iter().find(|l| l.plan.is_none())?;
+        Some(Failure {
+            instance: local.id,
+            meet: local.meet.iter().map(|(&p, &r)| (p, r)).collect(),
+            end_active: local
+                .end_active
+                .iter()
+                .filter_map(|(&p, users)| Some((p, Reason::UserNeedsIt(*users.first()?))))
+                .collect(),
+            keep: local
+                .never_down
+                .iter()
+                .filter_map(|(&p, users)| Some((p, Reason::UserCannotRelease(*users.first()?))))
+                .collect(),
+        })
+    }
+
     /// Whether everything this site sent has been acknowledged.
     pub fn quiescent(&self) -> bool {
         self.deficit == 0 && self.parent.is_none()
@@ -194,8 +253,18 @@ impl<'a> SitePlanner<'a> {
     }
 
     /// Replans dirty instances until none is left, publishing their facts.
+    /// (Like the exchange between sites, this loop is bounded: a site that
+    /// does not settle says so instead of looping.)
     fn settle(&mut self) {
+        let bound = 64 * (self.locals.len() + 1);
+        let mut replans = 0;
         while let Some(s) = self.locals.iter().position(|l| l.dirty) {
+            replans += 1;
+            if replans > bound {
+                self.diverged = true;
+                self.locals.iter_mut().for_each(|l| l.dirty = false);
+                return;
+            }
             self.locals[s].dirty = false;
             self.replan(s);
             self.publish(s);
@@ -211,21 +280,54 @@ impl<'a> SitePlanner<'a> {
         let own = &problem.goals[local.id.index()];
         let mut ports: Vec<(PortId, bool)> = own.ports.iter().map(|&(p, a, _)| (p, a)).collect();
         ports.extend(local.end_active.keys().map(|&p| (p, true)));
-        let goal = LocalGoal {
+        let base = LocalGoal {
             behaviors: own.behaviors.iter().map(|&(b, _)| b).collect(),
             place: own.place.map(|(p, _)| p),
             ports,
             meet: local.meet.keys().copied().collect(),
+            unconnected: ty
+                .ports
+                .iter()
+                .enumerate()
+                .map(|(p, _)| PortId::from_index(p))
+                .filter(|&p| {
+                    let e = Endpoint {
+                        instance: local.id,
+                        port: p,
+                    };
+                    ty.port(p).kind == PortKind::Use
+                        && (local.dead.contains(&p)
+                            || !problem
+                                .connections_of(e)
+                                .iter()
+                                .any(|c| c.user == e && problem.in_target(c)))
+                })
+                .collect(),
+            keep: local.never_down.keys().copied().collect(),
         };
-        let plan = search(ty, &local.automaton, &goal);
-        if plan.is_none() && self.failure.is_none() {
-            self.failure = Some(Failure {
-                instance: local.id,
-                meet: local.meet.iter().map(|(&p, &r)| (p, r)).collect(),
-                end_active: local.end_active.iter().map(|(&p, &r)| (p, r)).collect(),
-            });
-        }
-        self.locals[s].plan = plan;
+        let flexible: Vec<PortId> = local
+            .meet
+            .iter()
+            .filter(|(p, r)| matches!(r, Reason::ProviderDown(_)) && !local.forced.contains(p))
+            .map(|(&p, _)| p)
+            .collect();
+        let needed: BTreeSet<PortId> = local.end_active.keys().copied().collect();
+        let choice = choose(
+            ty,
+            &local.automaton,
+            &base,
+            &Asks {
+                flexible: &flexible,
+                forced: &local.forced,
+                needed: &needed,
+                unserved: &local.unserved,
+            },
+        );
+        let local = &mut self.locals[s];
+        local.plan = choice.plan;
+        local.before = choice.before;
+        local.relaxed = choice.relaxed;
+        local.stuck = choice.stuck;
     }
 
     /// Tells the other endpoint of every connection of instance `s` what it
@@ -233,7 +335,12 @@ impl<'a> SitePlanner<'a> {
     fn publish(&mut self, s: usize) {
         let problem = self.problem;
         let id = self.locals[s].id;
-        let Some(plan) = self.locals[s].plan.clone() else {
+        let Some(plan) = self.locals[s]
+            .plan
+            .clone()
+            .or_else(|| self.locals[s].relaxed.clone())
+        else {
+            self.publish_stuck(s);
             return;
         };
         let ty = self.model.ty(problem.universe.instances[id.index()].ty);
@@ -253,41 +360,98 @@ impl<'a> SitePlanner<'a> {
                         });
                         Fact::Provider {
                             connection: c,
-                            last_down: last.map(|k| {
-                                let b = plan.behaviors[k];
-                                let nth = plan.behaviors[..=k].iter().filter(|&&x| x == b).count();
-                                (b, u32::try_from(nth).unwrap_or(u32::MAX))
-                            }),
+                            last_down: last.map(|k| push_of(&plan.behaviors, k)),
                             ready: last.map_or(Cost::ZERO, |k| schedule[k]),
                             ends_active: port_on(ty, end, e.port),
+                            refused: self.locals[s].plan.is_none(),
+                            serves: match plan.edges.iter().position(|&k| {
+                                deactivations(ty, &automaton, &automaton.edges[k], e.port) > 0
+                            }) {
+                                Some(f) => port_on(
+                                    ty,
+                                    &automaton.states[automaton.edges[plan.edges[f]].from],
+                                    e.port,
+                                ),
+                                None => {
+                                    port_on(ty, &automaton.states[0], e.port)
+                                        || plan.edges.iter().any(|&k| {
+                                            !automaton.edges[k].activity[e.port.index()].is_empty()
+                                        })
+                                }
+                            },
                         }
                     }
                     PortKind::Use if c.user == e => {
-                        if !problem.in_target(&c)
-                            || !port_on(ty, end, e.port)
-                            || self.provider_ends_active(c)
-                        {
+                        if !problem.in_target(&c) {
                             continue;
                         }
-                        Fact::NeedActive { connection: c }
+                        // A met port: the user needs its provider serving
+                        // whenever it makes the port active (the Enter
+                        // guard), which it does after the provider's last
+                        // down (its `wait`), so the provider must end
+                        // active. A port active from the start and never
+                        // re-entered needs nothing. A released port: the
+                        // provider waits for the last behavior using it.
+                        let before = self.locals[s].before.contains(&e.port);
+                        let needed = !before
+                            && !self.provider_goals_imply_active(c)
+                            && plan
+                                .edges
+                                .iter()
+                                .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
+                        let release = if before {
+                            plan.edges
+                                .iter()
+                                .rposition(|&k| {
+                                    !automaton.edges[k].activity[e.port.index()].is_empty()
+                                })
+                                .map(|k| push_of(&plan.behaviors, k))
+                        } else {
+                            None
+                        };
+                        Fact::User {
+                            connection: c,
+                            needed,
+                            before,
+                            release,
+                            stuck: self.locals[s].plan.is_none()
+                                && self.locals[s].stuck.contains(&e.port),
+                        }
                     }
                     _ => continue,
                 };
                 let to = match fact {
                     Fact::Provider { .. } => problem.site_of(c.user.instance),
-                    Fact::NeedActive { .. } => problem.site_of(c.provider.instance),
+                    Fact::User { .. } => problem.site_of(c.provider.instance),
                 };
                 self.deliver(to, fact);
             }
         }
     }
 
-    /// Whether the provider of `c` is known to end with its port active:
-    /// its own goals say so, or its site told us.
-    fn provider_ends_active(&self, c: Connection) -> bool {
-        match self.providers.get(&c) {
-            Some(Fact::Provider { ends_active, .. }) => *ends_active,
-            _ => self.provider_goals_imply_active(c),
+    /// Without any sequence to describe: tells the providers that must stay
+    /// up that they must.
+    fn publish_stuck(&mut self, s: usize) {
+        let problem = self.problem;
+        let id = self.locals[s].id;
+        let stuck: Vec<PortId> = self.locals[s].stuck.iter().copied().collect();
+        for p in stuck {
+            let e = Endpoint {
+                instance: id,
+                port: p,
+            };
+            for &c in problem.connections_of(e) {
+                if c.user == e && problem.in_target(&c) {
+                    let fact = Fact::User {
+                        connection: c,
+                        needed: false,
+                        before: false,
+                        release: None,
+                        stuck: true,
+                    };
+                    self.deliver(problem.site_of(c.provider.instance), fact);
+                }
+            }
         }
     }
 
@@ -339,7 +503,7 @@ impl<'a> SitePlanner<'a> {
         };
         let automaton = &local.automaton;
         let mut out = Vec::new();
-        for &p in local.meet.keys() {
+        for &p in local.meet.keys().filter(|p| !local.before.contains(p)) {
             // At the meeting state the port is inactive; it is used again
             // only if a later behavior activates it.
             let used_again = plan.edges[plan.meeting..]
@@ -371,6 +535,39 @@ impl<'a> SitePlanner<'a> {
         out
     }
 
+    /// The `wait`s local `s` needs before some of its own pushes: before its
+    /// first down of a provide port, the release of every user that uses
+    /// the port only before it. Each item: (index of the behavior in the
+    /// plan, user, behavior, k).
+    pub fn release_waits(&self, s: usize) -> Vec<(usize, InstanceId, BehaviorId, u32)> {
+        let local = &self.locals[s];
+        let Some(plan) = &local.plan else {
+            return Vec::new();
+        };
+        let ty = self
+            .model
+            .ty(self.problem.universe.instances[local.id.index()].ty);
+        let a = &local.automaton;
+        let mut out = Vec::new();
+        for (&q, users) in &local.releases {
+            let Some(first) = plan
+                .edges
+                .iter()
+                .position(|&k| deactivations(ty, a, &a.edges[k], q) > 0)
+            else {
+                continue;
+            };
+            out.extend(
+                users
+                    .iter()
+                    .map(|(c, &(b, k))| (first, c.user.instance, b, k)),
+            );
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Sends `fact` unless the receiver already knows it: it was sent
     /// before, or it says what the receiver assumes without being told (no
     /// down, and ending active exactly when the provider's own goals say
@@ -381,17 +578,28 @@ impl<'a> SitePlanner<'a> {
             Fact::Provider {
                 last_down,
                 ends_active,
+                refused,
+                serves,
                 ..
-            } => (last_down, ends_active),
-            Fact::NeedActive { .. } => (None, true),
+            } => (last_down, ends_active, refused && !serves, refused),
+            Fact::User {
+                needed,
+                before,
+                release,
+                stuck,
+                ..
+            } => (release, needed, stuck, before),
         };
         let known = match self.sent.get(&key) {
             Some(old) => Some(significant(old)),
             None => match fact {
-                Fact::Provider { connection, .. } => {
-                    Some((None, self.provider_goals_imply_active(connection)))
-                }
-                Fact::NeedActive { .. } => None,
+                Fact::Provider { connection, .. } => Some((
+                    None,
+                    self.provider_goals_imply_active(connection),
+                    false,
+                    false,
+                )),
+                Fact::User { .. } => Some((None, false, false, false)),
             },
         };
         if known == Some(significant(&fact)) {
@@ -411,40 +619,85 @@ impl<'a> SitePlanner<'a> {
             Fact::Provider {
                 connection: c,
                 last_down,
-                ends_active,
+                refused,
+                serves,
                 ..
             } => {
-                let previous = self.providers.insert(c, fact);
+                self.providers.insert(c, fact);
                 let Some(&s) = self.slot.get(&c.user.instance) else {
                     return;
                 };
-                if last_down.is_some() && !self.locals[s].meet.contains_key(&c.user.port) {
-                    self.locals[s]
-                        .meet
-                        .insert(c.user.port, Reason::ProviderDown(c));
+                if refused && self.locals[s].forced.insert(c.user.port) {
                     self.locals[s].dirty = true;
                 }
-                let was_active = matches!(
-                    previous,
-                    Some(Fact::Provider {
-                        ends_active: true,
-                        ..
-                    })
-                );
-                if was_active != ends_active {
-                    // The user may now have to ask for the port.
+                if refused && !serves && self.locals[s].dead.insert(c.user.port) {
+                    self.locals[s].dirty = true;
+                }
+                let unserved = last_down.is_some() && !serves;
+                let set = &mut self.locals[s].unserved;
+                let changed = if unserved {
+                    set.insert(c.user.port)
+                } else {
+                    set.remove(&c.user.port)
+                };
+                if changed {
+                    self.locals[s].dirty = true;
+                }
+                // The port is met while its provider goes down (a removed
+                // connection's port is met anyway).
+                let meet = &mut self.locals[s].meet;
+                let changed = match (last_down.is_some(), meet.get(&c.user.port)) {
+                    (true, None) => meet.insert(c.user.port, Reason::ProviderDown(c)).is_none(),
+                    (false, Some(Reason::ProviderDown(x))) if *x == c => {
+                        meet.remove(&c.user.port).is_some()
+                    }
+                    _ => false,
+                };
+                if changed {
                     self.locals[s].dirty = true;
                 }
             }
-            Fact::NeedActive { connection: c } => {
+            Fact::User {
+                connection: c,
+                needed,
+                before,
+                release,
+                stuck,
+            } => {
                 let Some(&s) = self.slot.get(&c.provider.instance) else {
                     return;
                 };
-                if let std::collections::btree_map::Entry::Vacant(v) =
-                    self.locals[s].end_active.entry(c.provider.port)
+                let local = &mut self.locals[s];
+                if stuck
+                    && local
+                        .never_down
+                        .entry(c.provider.port)
+                        .or_default()
+                        .insert(c)
                 {
-                    v.insert(Reason::UserNeedsIt(c));
-                    self.locals[s].dirty = true;
+                    local.dirty = true;
+                }
+                let releases = local.releases.entry(c.provider.port).or_default();
+                match release {
+                    Some(push) => releases.insert(c, push),
+                    None => releases.remove(&c),
+                };
+                let ends = &mut local.end_active;
+                let changed = if needed {
+                    ends.entry(c.provider.port).or_default().insert(c)
+                } else if !before {
+                    false
+                } else {
+                    let removed = ends
+                        .get_mut(&c.provider.port)
+                        .is_some_and(|users| users.remove(&c));
+                    if ends.get(&c.provider.port).is_some_and(BTreeSet::is_empty) {
+                        ends.remove(&c.provider.port);
+                    }
+                    removed
+                };
+                if changed {
+                    local.dirty = true;
                 }
             }
         }
@@ -475,4 +728,11 @@ impl<'a> SitePlanner<'a> {
     pub fn model(&self) -> &Model {
         self.model
     }
+}
+
+/// The push (behavior, k-th push of it) of the `k`-th behavior of a sequence.
+pub fn push_of(behaviors: &[BehaviorId], k: usize) -> (BehaviorId, u32) {
+    let b = behaviors[k];
+    let nth = behaviors[..=k].iter().filter(|&&x| x == b).count();
+    (b, u32::try_from(nth).unwrap_or(u32::MAX))
 }

@@ -13,10 +13,33 @@ use crate::plan::problem::Problem;
 /// `Err` describes the first goal the run does not reach.
 pub fn reached(model: &Model, problem: &Problem, goal: &Goal, run: &Outcome) -> Result<(), String> {
     if let Some(deadlock) = &run.deadlock {
+        let why: Vec<String> = deadlock
+            .blocked
+            .iter()
+            .map(|b| match b {
+                ballet_runtime::semantics::Blocked::Instruction {
+                    site,
+                    instruction,
+                    reason,
+                } => format!(
+                    "site {}: {} waits: {reason}",
+                    problem.universe.sites[site.index()].name,
+                    instruction.display(model, &problem.universe)
+                ),
+                ballet_runtime::semantics::Blocked::Step {
+                    instance,
+                    step,
+                    reason,
+                } => format!(
+                    "{}: {step:?} waits: {reason}",
+                    problem.universe.instances[instance.index()].name
+                ),
+            })
+            .collect();
         return Err(format!(
-            "the plan deadlocks at t = {} ({} things blocked)",
+            "the plan deadlocks at t = {}: {}",
             deadlock.time,
-            deadlock.blocked.len()
+            why.join("; ")
         ));
     }
     let name = |i: InstanceId| problem.universe.instances[i.index()].name.as_str();

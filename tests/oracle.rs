@@ -1,0 +1,429 @@
+//! Oracles for the planner on small random systems (2–5 instances of random
+//! lifecycles, random connections and goals), generated as `.blt` text and
+//! taken through the real checker:
+//!
+//! - the local search against brute-force enumeration of behavior sequences
+//!   (same constraints): same optimal duration, same infeasibility verdict;
+//! - the planner's verdict against a centralized, sequential controller
+//!   explored exhaustively with the semantics (push one behavior on one
+//!   instance, let it run to its end with every guard enforced, repeat):
+//!   whenever that controller can reach the goal, the planner must find a
+//!   plan; every plan the planner finds is simulated and checked against the
+//!   goal by the planner itself.
+
+use std::collections::{HashSet, VecDeque};
+
+use ballet_compiler::check::{analyze, Options};
+use ballet_compiler::diagnostic::Diagnostics;
+use ballet_compiler::load::{load, Origin};
+use ballet_compiler::plan::automaton::explore;
+use ballet_compiler::plan::local::{deactivations, enters, port_on, search, LocalGoal};
+use ballet_compiler::plan::problem::Problem;
+use ballet_compiler::plan::{plan, PlanError};
+use ballet_runtime::bitset::BitSet;
+use ballet_runtime::program::{Instruction, Plan};
+use ballet_runtime::semantics::System;
+use ballet_runtime::simulate::simulate;
+use ballet_runtime::{
+    BehaviorId, ComponentType, Cost, Goal, InstanceId, Model, PlaceId, PortId, PortKind,
+};
+
+/// A small deterministic generator (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A random component type: places p0..pk (p0 initial), behaviors whose
+/// transitions go forward in a per-behavior order (so each is a DAG), and
+/// one optional port of each kind.
+fn random_type(rng: &mut Rng, name: &str) -> String {
+    let places = 3 + rng.below(3);
+    let behaviors = 2 + rng.below(2);
+    let mut text = format!("component {name} {{\n    places ");
+    text.push_str(
+        &(0..places)
+            .map(|p| format!("p{p}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    text.push_str(&format!(
+        "\n    initial p0\n    running p{}\n",
+        1 + rng.below(places - 1)
+    ));
+    let mut t = 0;
+    for b in 0..behaviors {
+        let mut order: Vec<usize> = (0..places).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        // The first behavior leaves the initial place, so something runs.
+        if b == 0 {
+            let at = order.iter().position(|&p| p == 0).unwrap_or(0);
+            order.swap(0, at);
+        }
+        text.push_str(&format!("    behavior b{b} {{"));
+        let count = 1 + rng.below(3);
+        for k in 0..count {
+            let i = if b == 0 && k == 0 {
+                0
+            } else {
+                rng.below(places - 1)
+            };
+            let j = i + 1 + rng.below(places - 1 - i);
+            text.push_str(&format!(
+                " t{t}: p{} -> p{} cost {}",
+                order[i],
+                order[j],
+                1 + rng.below(4)
+            ));
+            t += 1;
+        }
+        text.push_str(" }\n");
+    }
+    let group = |rng: &mut Rng| {
+        let mut g: Vec<String> = (0..places)
+            .filter(|_| rng.below(2) == 0)
+            .map(|p| format!("p{p}"))
+            .collect();
+        if g.is_empty() {
+            g.push(format!("p{}", 1 + rng.below(places - 1)));
+        }
+        g.join(", ")
+    };
+    if rng.below(3) > 0 {
+        text.push_str(&format!("    provide out: I at {}\n", group(rng)));
+    }
+    if rng.below(3) > 0 {
+        text.push_str(&format!("    use inp: I at {}\n", group(rng)));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// A random program: types, an assembly of 2–5 instances on 1–3 sites with
+/// provider-before-user connections, and one goal.
+fn random_program(seed: u64) -> String {
+    let mut rng = Rng(seed);
+    let mut text = String::from("interface I\n");
+    let types = 2 + rng.below(2);
+    for k in 0..types {
+        text.push_str(&random_type(&mut rng, &format!("T{k}")));
+    }
+    let instances = 2 + rng.below(4);
+    let sites = 1 + rng.below(3);
+    let kinds: Vec<usize> = (0..instances).map(|_| rng.below(types)).collect();
+    let placed: Vec<usize> = (0..instances).map(|_| rng.below(sites)).collect();
+    text.push_str("assembly a {\n");
+    for s in 0..sites {
+        text.push_str(&format!("    site s{s} {{"));
+        for i in (0..instances).filter(|&i| placed[i] == s) {
+            text.push_str(&format!(" c{i}: T{}", kinds[i]));
+        }
+        text.push_str(" }\n");
+    }
+    let has = |text: &str, ty: usize, port: &str| {
+        let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
+        let end = text[start..]
+            .find("\n}\n")
+            .map_or(text.len(), |e| start + e);
+        text[start..end].contains(&format!(" {port}: I"))
+    };
+    for j in 1..instances {
+        if !has(&text, kinds[j], "inp") {
+            continue;
+        }
+        let providers: Vec<usize> = (0..j).filter(|&i| has(&text, kinds[i], "out")).collect();
+        if !providers.is_empty() {
+            let i = providers[rng.below(providers.len())];
+            text.push_str(&format!("    connect c{i}.out -> c{j}.inp\n"));
+        }
+    }
+    text.push_str("}\ngoal g for a {\n");
+    text.push_str(if rng.below(2) == 0 {
+        "    start running\n"
+    } else {
+        "    start initial\n"
+    });
+    for _ in 0..1 + rng.below(2) {
+        let i = rng.below(instances);
+        text.push_str(&format!("    behavior c{i}.b{}\n", rng.below(2)));
+    }
+    if rng.below(2) == 0 {
+        text.push_str("    all running\n");
+    } else {
+        let i = rng.below(instances);
+        text.push_str(&format!("    c{i} running\n"));
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn checked(text: &str) -> Option<(Model, Goal)> {
+    let mut d = Diagnostics::default();
+    let program = load(
+        "random.blt".into(),
+        text.into(),
+        Origin::Memory("random".into()),
+        &mut d,
+    );
+    let analysis = analyze(&program, &Options::default(), &mut d);
+    if d.has_errors() {
+        return None;
+    }
+    let goal = analysis.goal("g")?.clone();
+    Some((analysis.model, goal))
+}
+
+/// Brute force: the best (duration, length) over every behavior sequence of
+/// at most `depth` behaviors meeting `goal` (same rules as the search).
+fn brute_force(
+    ty: &ComponentType,
+    start: PlaceId,
+    model: &Model,
+    tid: ballet_runtime::TypeId,
+    goal: &LocalGoal,
+    depth: usize,
+) -> Option<(Cost, usize)> {
+    let mut marking = BitSet::default();
+    marking.insert(start.index());
+    let a = explore(model, tid, marking);
+    let meets = |s: usize| goal.meet.iter().all(|&p| !port_on(ty, &a.states[s], p));
+    let accepts = |s: usize, done: &[BehaviorId]| {
+        let m = &a.states[s];
+        goal.behaviors.iter().all(|b| done.contains(b))
+            && goal
+                .place
+                .is_none_or(|p| m.len() == 1 && m.contains(p.index()))
+            && goal.ports.iter().all(|&(p, on)| port_on(ty, m, p) == on)
+    };
+    let mut best: Option<(Cost, usize)> = None;
+    let mut stack = vec![(0usize, Cost::ZERO, Vec::<BehaviorId>::new(), meets(0))];
+    while let Some((s, cost, done, met)) = stack.pop() {
+        if met && accepts(s, &done) && best.is_none_or(|b| (cost, done.len()) < b) {
+            best = Some((cost, done.len()));
+        }
+        if done.len() == depth {
+            continue;
+        }
+        for &e in &a.out[s] {
+            let edge = &a.edges[e];
+            let enters_use = ty.ports.iter().enumerate().any(|(p, port)| {
+                port.kind == PortKind::Use && enters(ty, &a, edge, PortId::from_index(p))
+            });
+            if !met && enters_use {
+                continue;
+            }
+            if goal.unconnected.iter().any(|&p| enters(ty, &a, edge, p))
+                || goal
+                    .keep
+                    .iter()
+                    .any(|&p| deactivations(ty, &a, edge, p) > 0)
+            {
+                continue;
+            }
+            let mut next = done.clone();
+            next.push(edge.behavior);
+            stack.push((edge.to, cost + edge.duration, next, met || meets(edge.to)));
+        }
+    }
+    best
+}
+
+#[test]
+fn local_search_equals_brute_force_on_random_lifecycles() {
+    let mut compared = 0;
+    let mut infeasible = 0;
+    for seed in 0..300u64 {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        for (i, inst) in goal.start.instances.iter().enumerate() {
+            let ty = model.ty(inst.ty);
+            let start = goal.start_places[i];
+            let mut rng = Rng(seed * 31 + i as u64);
+            let use_ports: Vec<PortId> = (0..ty.ports.len())
+                .map(PortId::from_index)
+                .filter(|&p| ty.port(p).kind == PortKind::Use)
+                .collect();
+            let local = LocalGoal {
+                behaviors: goal
+                    .behaviors
+                    .iter()
+                    .filter(|b| b.instance.index() == i)
+                    .map(|b| b.behavior)
+                    .collect(),
+                place: goal
+                    .states
+                    .iter()
+                    .find(|s| s.instance.index() == i)
+                    .map(|s| s.place),
+                ports: Vec::new(),
+                meet: use_ports
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.below(2) == 0)
+                    .collect(),
+                unconnected: use_ports
+                    .into_iter()
+                    .filter(|_| rng.below(3) == 0)
+                    .collect(),
+                keep: (0..ty.ports.len())
+                    .map(PortId::from_index)
+                    .filter(|&p| ty.port(p).kind == PortKind::Provide && rng.below(3) == 0)
+                    .collect(),
+            };
+            let mut marking = BitSet::default();
+            marking.insert(start.index());
+            let a = explore(&model, inst.ty, marking);
+            let found = search(ty, &a, &local).map(|p| (p.duration, p.behaviors.len()));
+            let depth = 6;
+            let brute = brute_force(ty, start, &model, inst.ty, &local, depth);
+            match (found, brute) {
+                (Some(f), Some(b)) if f.1 <= depth => assert_eq!(f, b, "seed {seed} c{i}"),
+                (Some(f), Some(b)) => {
+                    assert!(b >= f, "seed {seed} c{i}: brute force beat the search")
+                }
+                (Some(f), None) => assert!(
+                    f.1 > depth,
+                    "seed {seed} c{i}: brute force missed a short plan"
+                ),
+                (None, Some(b)) => {
+                    panic!("seed {seed} c{i}: search says infeasible, brute force found {b:?}")
+                }
+                (None, None) => infeasible += 1,
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "only {compared} instances compared");
+    assert!(infeasible > 0, "no infeasible case exercised");
+}
+
+/// Whether a centralized controller that pushes one behavior at a time and
+/// lets it finish (every guard enforced) can reach the goal; `None` when the
+/// state space is too large to decide here.
+fn sequential_controller_reaches(model: &Model, goal: &Goal) -> Option<bool> {
+    let Ok(problem) = Problem::new(model, goal) else {
+        return Some(false);
+    };
+    let n = problem.universe.instances.len();
+    let required: Vec<(InstanceId, BehaviorId)> = goal
+        .behaviors
+        .iter()
+        .map(|b| (b.instance, b.behavior))
+        .collect();
+    let start = problem
+        .start_places
+        .iter()
+        .map(|p| p.expect("no added instances"))
+        .collect::<Vec<PlaceId>>();
+    let satisfied = |places: &[BitSet], done: u64| {
+        done.count_ones() as usize == required.len()
+            && problem.goals.iter().enumerate().all(|(i, own)| {
+                let ty = model.ty(problem.universe.instances[i].ty);
+                let m = &places[i];
+                own.place
+                    .is_none_or(|(p, _)| m.len() == 1 && m.contains(p.index()))
+                    && own.ports.iter().all(|&(p, on, _)| port_on(ty, m, p) == on)
+            })
+    };
+    let initial: Vec<BitSet> = start
+        .iter()
+        .map(|p| {
+            let mut m = BitSet::default();
+            m.insert(p.index());
+            m
+        })
+        .collect();
+    let mut seen: HashSet<(Vec<BitSet>, u64)> = HashSet::new();
+    let mut queue = VecDeque::from([(initial, 0u64)]);
+    while let Some((places, done)) = queue.pop_front() {
+        if !seen.insert((places.clone(), done)) {
+            continue;
+        }
+        if satisfied(&places, done) {
+            return Some(true);
+        }
+        if seen.len() > 20_000 {
+            return None;
+        }
+        for i in 0..n {
+            let ty = model.ty(problem.universe.instances[i].ty);
+            for b in 0..ty.behaviors.len() {
+                let b = BehaviorId::from_index(b);
+                let plan = Plan {
+                    universe: problem.universe.clone(),
+                    programs: vec![vec![Instruction::PushB(InstanceId::from_index(i), b)]],
+                };
+                let mut system = System::new(
+                    model,
+                    &plan,
+                    &problem.start_places,
+                    problem.start_connections.iter().copied(),
+                );
+                for (k, m) in places.iter().enumerate() {
+                    if let Some(s) = &mut system.states[k] {
+                        s.marked = m.clone();
+                    }
+                }
+                let run = simulate(model, &plan, system);
+                if run.deadlock.is_some() {
+                    continue;
+                }
+                let after: Vec<BitSet> = run
+                    .system
+                    .states
+                    .iter()
+                    .map(|s| s.as_ref().map(|s| s.marked.clone()).unwrap_or_default())
+                    .collect();
+                if after == places {
+                    continue;
+                }
+                let bit = required
+                    .iter()
+                    .position(|&(c, r)| c.index() == i && r == b)
+                    .map_or(0, |k| 1u64 << k);
+                queue.push_back((after, done | bit));
+            }
+        }
+    }
+    Some(false)
+}
+
+#[test]
+fn planner_finds_a_plan_whenever_a_sequential_controller_can() {
+    let (mut planned, mut refused) = (0, 0);
+    for seed in 0..400u64 {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        match plan(&model, &goal) {
+            Ok(_) => planned += 1,
+            Err(PlanError::Infeasible(_)) => {
+                refused += 1;
+                assert!(
+                    sequential_controller_reaches(&model, &goal) != Some(true),
+                    "seed {seed}: the planner says infeasible but a sequential controller reaches the goal:\n{}",
+                    random_program(seed)
+                );
+            }
+            Err(e) => panic!("seed {seed}: {e:?}\n{}", random_program(seed)),
+        }
+    }
+    assert!(
+        planned > 50 && refused > 50,
+        "planned {planned}, refused {refused}"
+    );
+}
