@@ -3,6 +3,7 @@
 //! the input or a failed operation) and 2 (usage).
 
 mod check;
+mod dump;
 mod explain;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the long explanation of a diagnostic code (e.g. E0203).
     Explain(explain::ExplainArgs),
+    /// Disassemble a site's bytecode file (`.bltc`).
+    Dump(dump::DumpArgs),
 }
 
 /// Output format of commands that report.
@@ -69,5 +72,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Dump(args) => dump::run(args),
     }
 }
