@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use ballet_runtime::bytecode::{encode, DebugLoc, SiteImage};
+use ballet_runtime::bytecode::{encode, DebugLoc, ImageBuilder};
 use ballet_runtime::inventory::inventory_toml;
 use ballet_runtime::program::Plan;
 use ballet_runtime::{Connection, Model, PlaceId, SiteId};
@@ -37,13 +37,10 @@ pub fn write_build(
     for site in sites {
         check_file_name(&site.name)?;
     }
+    let builder = ImageBuilder::new(model, plan, start_places, start_connections);
     let mut written = Vec::with_capacity(sites.len() + 1);
     for (s, site) in sites.iter().enumerate() {
-        let image = SiteImage::new(
-            model,
-            plan,
-            start_places,
-            start_connections,
+        let image = builder.image(
             SiteId::from_index(s),
             debug.get(s).map_or(&[], Vec::as_slice),
         );

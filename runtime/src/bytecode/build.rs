@@ -25,20 +25,13 @@ impl<T: Ord + Copy> Renumber<T> {
 }
 
 impl SiteImage {
-    /// The image of `site` for `plan`.
-    ///
-    /// `start_places[i]` is the place universe instance `i` is at when the
-    /// reconfiguration starts (`None` if it does not exist yet; missing
-    /// entries count as `None`); `start_connections` are the connections at
-    /// the start, in universe ids (only those touching a local instance are
-    /// kept); `debug[pc]` locates instruction `pc` of `plan.programs[site]`
-    /// (missing entries count as `None`).
+    /// The image of `site` for `plan`: [`ImageBuilder::new`] then
+    /// [`ImageBuilder::image`]. To build the images of many sites, keep one
+    /// builder: it indexes the plan once.
     ///
     /// # Panics
     ///
-    /// If `plan` or `start_connections` refer to an id that `model` or the
-    /// universe does not have, or `site` is not a site of the universe: the
-    /// inputs come from the compiler, which guarantees these invariants.
+    /// As [`ImageBuilder::new`] and [`ImageBuilder::image`].
     pub fn new(
         model: &Model,
         plan: &Plan,
@@ -47,17 +40,85 @@ impl SiteImage {
         site: SiteId,
         debug: &[Option<DebugLoc>],
     ) -> SiteImage {
+        ImageBuilder::new(model, plan, start_places, start_connections).image(site, debug)
+    }
+}
+
+/// Builds the [`SiteImage`]s of one plan, with the instances and start
+/// connections of each site indexed once (building every site's image is
+/// then linear in the size of the plan, not sites × instances).
+pub struct ImageBuilder<'a> {
+    model: &'a Model,
+    plan: &'a Plan,
+    start_places: &'a [Option<PlaceId>],
+    start_connections: &'a [Connection],
+    /// The universe instances of each site.
+    locals: Vec<Vec<InstanceId>>,
+    /// The start connections touching each site (indices, ascending).
+    touching: Vec<Vec<usize>>,
+}
+
+impl<'a> ImageBuilder<'a> {
+    /// Indexes `plan` for building images.
+    ///
+    /// `start_places[i]` is the place universe instance `i` is at when the
+    /// reconfiguration starts (`None` if it does not exist yet; missing
+    /// entries count as `None`); `start_connections` are the connections at
+    /// the start, in universe ids.
+    ///
+    /// # Panics
+    ///
+    /// If the universe or `start_connections` refer to a site or instance the
+    /// universe does not have: the inputs come from the compiler, which
+    /// guarantees these invariants.
+    pub fn new(
+        model: &'a Model,
+        plan: &'a Plan,
+        start_places: &'a [Option<PlaceId>],
+        start_connections: &'a [Connection],
+    ) -> Self {
+        let u = &plan.universe;
+        let mut locals = vec![Vec::new(); u.sites.len()];
+        for (i, inst) in u.instances.iter().enumerate() {
+            locals[inst.site.index()].push(InstanceId::from_index(i));
+        }
+        let mut touching = vec![Vec::new(); u.sites.len()];
+        for (n, c) in start_connections.iter().enumerate() {
+            let [a, b] = crate::program::endpoint_sites(u, c);
+            touching[a.index()].push(n);
+            if b != a {
+                touching[b.index()].push(n);
+            }
+        }
+        ImageBuilder {
+            model,
+            plan,
+            start_places,
+            start_connections,
+            locals,
+            touching,
+        }
+    }
+
+    /// The image of `site`. Only the start connections touching a local
+    /// instance are kept; `debug[pc]` locates instruction `pc` of
+    /// `plan.programs[site]` (missing entries count as `None`).
+    ///
+    /// # Panics
+    ///
+    /// If `site` is not a site of the universe, or the site's program refers
+    /// to an id that the model or the universe does not have.
+    pub fn image(&self, site: SiteId, debug: &[Option<DebugLoc>]) -> SiteImage {
+        let (model, plan) = (self.model, self.plan);
+        let start_places = self.start_places;
         let u = &plan.universe;
         let program: &[Instruction] = plan.programs.get(site.index()).map_or(&[], Vec::as_slice);
-        let is_local = |c: InstanceId| u.instances[c.index()].site == site;
 
-        let mut instances: BTreeSet<InstanceId> = (0..u.instances.len())
-            .map(InstanceId::from_index)
-            .filter(|&c| is_local(c))
-            .collect();
-        let connections: Vec<&Connection> = start_connections
+        let mut instances: BTreeSet<InstanceId> =
+            self.locals[site.index()].iter().copied().collect();
+        let connections: Vec<&Connection> = self.touching[site.index()]
             .iter()
-            .filter(|c| is_local(c.provider.instance) || is_local(c.user.instance))
+            .map(|&n| &self.start_connections[n])
             .collect();
         for c in &connections {
             instances.extend([c.provider.instance, c.user.instance]);

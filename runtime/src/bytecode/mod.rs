@@ -33,6 +33,7 @@ mod image;
 mod validate;
 mod view;
 
+pub use build::ImageBuilder;
 pub use disasm::disassemble;
 pub use error::LoadError;
 pub use frame::{decode, encode, FORMAT_VERSION, MAGIC};
