@@ -42,9 +42,9 @@ pub fn encode(image: &SiteImage) -> Vec<u8> {
 }
 
 fn section<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    // Serializing plain data into a growable buffer cannot fail: postcard
-    // fails only on a full buffer or on types it does not support (maps with
-    // non-string keys are fine; none of ours use `serialize_any`).
+    // Serializing into a growable buffer cannot fail for our types: postcard
+    // fails only on a full buffer or on sequences of unknown length, and the
+    // image holds only structs, enums, strings, options and `Vec`s.
     postcard::to_allocvec(value).expect("site images serialize")
 }
 

@@ -164,31 +164,29 @@ fn validate_type(ty: &ComponentType, interfaces: usize) -> Result<(), LoadError>
 }
 
 /// Whether the transitions of behavior `b` (whose ids are in range) contain
-/// a cycle of places: Kahn's algorithm on the places.
+/// a cycle of places: Kahn's algorithm, linear in the places and transitions
+/// (a hostile file must not make loading slow).
 fn has_cycle(ty: &ComponentType, b: BehaviorId) -> bool {
-    let edges: Vec<(PlaceId, PlaceId)> = ty.behaviors[b.index()]
-        .transitions
-        .iter()
-        .map(|t| (ty.transitions[t.index()].src, ty.transitions[t.index()].dst))
-        .collect();
+    let transitions = &ty.behaviors[b.index()].transitions;
     let mut indegree = vec![0usize; ty.places.len()];
-    for &(_, d) in &edges {
-        indegree[d.index()] += 1;
+    let mut out: Vec<Vec<PlaceId>> = vec![Vec::new(); ty.places.len()];
+    for t in transitions {
+        let tr = &ty.transitions[t.index()];
+        indegree[tr.dst.index()] += 1;
+        out[tr.src.index()].push(tr.dst);
     }
     let mut ready: Vec<usize> = (0..indegree.len()).filter(|&p| indegree[p] == 0).collect();
     let mut removed = 0;
     while let Some(p) = ready.pop() {
-        for &(s, d) in &edges {
-            if s.index() == p {
-                removed += 1;
-                indegree[d.index()] -= 1;
-                if indegree[d.index()] == 0 {
-                    ready.push(d.index());
-                }
+        for d in &out[p] {
+            removed += 1;
+            indegree[d.index()] -= 1;
+            if indegree[d.index()] == 0 {
+                ready.push(d.index());
             }
         }
     }
-    removed != edges.len()
+    removed != transitions.len()
 }
 
 /// The type of image instance `c`, checked to be in range.
