@@ -5,10 +5,14 @@
 //! downstream consumes. [`semantics`] is the one implementation of
 //! SEMANTICS.md (instance steps, guards, program instructions), used by the
 //! [`simulate`] module and, later, by the planner, the VM and the verifier.
+//! [`bytecode`] is the per-site file format a site agent loads, and
+//! [`inventory`] the addresses of the sites.
 
 pub mod bitset;
+pub mod bytecode;
 pub mod cost;
 pub mod ids;
+pub mod inventory;
 pub mod model;
 pub mod program;
 pub mod recorded;

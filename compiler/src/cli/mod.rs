@@ -3,6 +3,7 @@
 //! the input or a failed operation) and 2 (usage).
 
 mod check;
+mod dump;
 mod explain;
 mod plan;
 mod report;
@@ -27,6 +28,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Synthesize one reconfiguration program per site for a goal.
     Plan(plan::PlanArgs),
+    /// Disassemble a site's bytecode file (`.bltc`).
+    Dump(dump::DumpArgs),
 }
 
 /// Output format of commands that report.
@@ -74,5 +77,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Dump(args) => dump::run(args),
     }
 }
