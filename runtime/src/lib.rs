@@ -5,14 +5,22 @@
 //! downstream consumes. [`semantics`] is the one implementation of
 //! SEMANTICS.md (instance steps, guards, program instructions), used by the
 //! [`simulate`] module and, later, by the planner, the VM and the verifier.
+//! Around the simulator: [`timeline`] (what each instance did and waited
+//! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
+//! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
+//! from one call).
 
+pub mod baseline;
 pub mod bitset;
 pub mod cost;
+pub mod event_graph;
 pub mod ids;
 pub mod model;
 pub mod program;
+pub mod report;
 pub mod semantics;
 pub mod simulate;
+pub mod timeline;
 
 pub use cost::Cost;
 pub use ids::*;
