@@ -141,7 +141,9 @@ struct Reading {
 }
 
 impl Timelines {
-    /// Reads the timelines of `outcome`, a run of `plan`.
+    /// Reads the timelines of `outcome`, a run of `plan`. A behavior queued
+    /// in the start state (which [`crate::semantics::System::new`] never
+    /// does) shows as an execution without a push.
     pub fn new(model: &Model, plan: &Plan, outcome: &Outcome) -> Timelines {
         let u = &plan.universe;
         let end = outcome.makespan;
