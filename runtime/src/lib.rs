@@ -7,17 +7,25 @@
 //! [`simulate`] module and, later, by the planner, the VM and the verifier.
 //! [`bytecode`] is the per-site file format a site agent loads, and
 //! [`inventory`] the addresses of the sites.
+//! Around the simulator: [`timeline`] (what each instance did and waited
+//! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
+//! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
+//! from one call).
 
+pub mod baseline;
 pub mod bitset;
 pub mod bytecode;
 pub mod cost;
+pub mod event_graph;
 pub mod ids;
 pub mod inventory;
 pub mod model;
 pub mod program;
 pub mod recorded;
+pub mod report;
 pub mod semantics;
 pub mod simulate;
+pub mod timeline;
 
 pub use cost::Cost;
 pub use ids::*;

@@ -1,6 +1,10 @@
 //! Rendering at the edges: diagnostics as rustc-like terminal text
-//! (codespan-reporting) and JSON; plans as text and JSON.
+//! (codespan-reporting) and JSON; plans as text and JSON; simulated runs as
+//! Gantt charts (SVG).
 
+pub mod gantt;
 pub mod json;
+pub mod palette;
 pub mod plan;
+pub mod svg;
 pub mod terminal;
