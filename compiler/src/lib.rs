@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diagnostic;
+pub mod fmt;
 pub mod load;
 pub mod plan;
 pub mod render;

@@ -4,6 +4,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the long explanation of a diagnostic code (e.g. E0203).
     Explain(explain::ExplainArgs),
+    /// Rewrite `.blt` files in the canonical layout (`--check`: only list them).
+    Fmt(fmt::FmtArgs),
 }
 
 /// Output format of commands that report.
@@ -69,5 +72,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
     }
 }
