@@ -5,6 +5,7 @@
 mod check;
 mod explain;
 mod fmt;
+mod lsp;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite `.blt` files in the canonical layout (`--check`: only list them).
     Fmt(fmt::FmtArgs),
+    /// Run the language server over standard input and output.
+    Lsp(lsp::LspArgs),
 }
 
 /// Output format of commands that report.
@@ -73,5 +76,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
