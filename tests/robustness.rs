@@ -1,7 +1,7 @@
 //! No input makes the checker panic: every example, stdlib module and
 //! fixture, cut, spliced and sprinkled with stray tokens in many
 //! deterministic ways, must check without panicking and with spans inside
-//! the file.
+//! the file. The formatter must not panic on them either.
 
 use std::path::{Path, PathBuf};
 
@@ -132,6 +132,17 @@ fn mutated_inputs_never_panic() {
             }
             // Rendering must not panic either.
             let _ = outcome.rendered("mutated.blt");
+            // The formatter must not panic either, and is idempotent on
+            // whatever it accepts.
+            if let Ok(once) = ballet_compiler::fmt::format(&mutated) {
+                let twice = ballet_compiler::fmt::format(&once);
+                if twice.as_ref() != Ok(&once) {
+                    panic!(
+                        "formatting is not idempotent on a mutation of {}:\n{mutated}",
+                        path.display()
+                    );
+                }
+            }
             runs += 1;
         }
     }

@@ -34,6 +34,9 @@ pub struct LoadedFile {
     pub origin: Origin,
     /// Its syntax tree.
     pub ast: File,
+    /// Its imports that resolved: the span of the `import` item and the
+    /// origin of the file it names.
+    pub imports: Vec<(Span, Origin)>,
 }
 
 /// A program: every file reached from the root, parsed.
@@ -67,6 +70,18 @@ pub fn load_path(root: &Path, diagnostics: &mut Diagnostics) -> std::io::Result<
 /// Parses `text` (named `name`) and its imports. Relative file imports are
 /// resolved against the directory of `origin` when it is a path.
 pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagnostics) -> Program {
+    load_with(name, text, origin, &mut read_source, diagnostics)
+}
+
+/// [`load`], reading imported files with `read` instead of from disk (the
+/// LSP reads open documents from memory).
+pub fn load_with(
+    name: String,
+    text: String,
+    origin: Origin,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+    diagnostics: &mut Diagnostics,
+) -> Program {
     let mut program = Program::default();
     let mut seen: HashMap<Origin, FileId> = HashMap::new();
     let mut queue = vec![(name, text, origin)];
@@ -80,6 +95,7 @@ pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagno
         diagnostics.extend(parsed.errors.iter().map(|e| syntax_diagnostic(id, e)));
         // Imports are queued in reverse so they load in source order.
         let mut imports = Vec::new();
+        let mut resolved = Vec::new();
         for item in &parsed.file.items {
             if let Item::Import(import) = item {
                 if let Some(next) = resolve_import(
@@ -87,8 +103,10 @@ pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagno
                     &origin,
                     program.sources.name(id),
                     &import.target,
+                    read,
                     diagnostics,
                 ) {
+                    resolved.push((import.span, next.2.clone()));
                     if !seen.contains_key(&next.2) {
                         imports.push(next);
                     }
@@ -100,6 +118,7 @@ pub fn load(name: String, text: String, origin: Origin, diagnostics: &mut Diagno
             id,
             origin,
             ast: parsed.file,
+            imports: resolved,
         });
     }
     program
@@ -110,6 +129,7 @@ fn resolve_import(
     origin: &Origin,
     importer_name: &str,
     target: &ImportTarget,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
     diagnostics: &mut Diagnostics,
 ) -> Option<(String, String, Origin)> {
     match target {
@@ -146,7 +166,7 @@ fn resolve_import(
                     .unwrap_or(Path::new(""))
                     .join(path),
             );
-            match read_source(&full) {
+            match read(&full) {
                 Ok(text) => Some((
                     shown.display().to_string(),
                     text,
@@ -171,7 +191,7 @@ fn import_error(file: FileId, span: Span, path: &Path, error: &std::io::Error) -
 }
 
 /// Reads a source file, refusing files too large to index with `u32` spans.
-fn read_source(path: &Path) -> std::io::Result<String> {
+pub fn read_source(path: &Path) -> std::io::Result<String> {
     let bytes = std::fs::read(path)?;
     if bytes.len() >= u32::MAX as usize {
         return Err(std::io::Error::new(

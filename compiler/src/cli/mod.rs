@@ -5,6 +5,8 @@
 mod check;
 mod dump;
 mod explain;
+mod fmt;
+mod lsp;
 mod plan;
 mod report;
 
@@ -30,6 +32,10 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Disassemble a site's bytecode file (`.bltc`).
     Dump(dump::DumpArgs),
+    /// Rewrite `.blt` files in the canonical layout (`--check`: only list them).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server over standard input and output.
+    Lsp(lsp::LspArgs),
 }
 
 /// Output format of commands that report.
@@ -78,5 +84,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Dump(args) => dump::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
