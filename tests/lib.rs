@@ -271,3 +271,20 @@ pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
     }
     out
 }
+
+/// Compares `actual` with the golden file `golden`, or rewrites the golden
+/// file when `BLESS` is set (review the diff like code).
+pub fn golden(golden: &std::path::Path, actual: &str) -> Result<(), String> {
+    if std::env::var_os("BLESS").is_some() {
+        return std::fs::write(golden, actual).map_err(|e| format!("{}: {e}", golden.display()));
+    }
+    let expected = std::fs::read_to_string(golden)
+        .map_err(|e| format!("{}: {e} (run with BLESS=1 to create it)", golden.display()))?;
+    if expected != actual {
+        return Err(format!(
+            "output differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
+            golden.display()
+        ));
+    }
+    Ok(())
+}

@@ -54,3 +54,32 @@ fn openstack_update_is_valid_where_the_published_plan_deadlocks() {
         assert!(m.messages <= 8 * n, "n={n}: {m:?}");
     }
 }
+
+#[test]
+fn planned_makespans_equal_the_event_graph_longest_path() {
+    use ballet_runtime::report::Report;
+    use ballet_runtime::semantics::System;
+    for (path, goal) in [
+        ("examples/cps.blt", "deploy"),
+        ("examples/cps.blt", "update"),
+        ("examples/openstack.blt", "deploy"),
+        ("examples/openstack.blt", "update"),
+    ] {
+        for n in [1, 2, 3] {
+            let (model, g) = example_goal(path, goal, &[("n", &n.to_string())]);
+            let planned = plan(&model, &g).expect("plannable");
+            let start = System::new(
+                &model,
+                &planned.plan,
+                &planned.problem.start_places,
+                planned.problem.start_connections.iter().copied(),
+            );
+            let report = Report::new(&model, &planned.plan, start);
+            assert_eq!(report.outcome.makespan, planned.run.makespan);
+            assert_eq!(
+                report.longest_path, report.outcome.makespan,
+                "{path} {goal} n={n}"
+            );
+        }
+    }
+}

@@ -23,21 +23,7 @@ fn plan_one(path: &Path, text: String) -> datatest_stable::Result<()> {
         )
         .into());
     }
-    let golden = path.with_extension("out");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&golden, &actual)?;
-        return Ok(());
-    }
-    let expected = std::fs::read_to_string(&golden)
-        .map_err(|e| format!("{}: {e} (run with BLESS=1 to create it)", golden.display()))?;
-    if expected != actual {
-        return Err(format!(
-            "output differs from {}\n--- expected\n{expected}\n--- actual\n{actual}",
-            golden.display()
-        )
-        .into());
-    }
-    Ok(())
+    Ok(ballet_tests::golden(&path.with_extension("out"), &actual)?)
 }
 
 datatest_stable::harness! {

@@ -2,8 +2,10 @@
 //! (`<site>.bltc`, see `ballet_runtime::bytecode`) and `inventory.toml`.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::atomic::write_atomically;
 
 use ballet_runtime::bytecode::{encode, DebugLoc, ImageBuilder};
 use ballet_runtime::inventory::inventory_toml;
@@ -68,28 +70,6 @@ fn check_file_name(name: &str) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, renames it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// Makes the renames durable (directories can be synced on Unix only).
 fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
@@ -97,4 +77,74 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// Where each instruction of each site's program comes from: a `pushB` of
+/// a behavior the goal requires points at that goal line; every other
+/// instruction (synchronization, propagated behaviors, assembly changes)
+/// points at the goal's declaration.
+pub fn debug_locations(
+    program: &crate::load::Program,
+    goal: &ballet_runtime::Goal,
+    planned: &crate::plan::Planned,
+) -> Vec<Vec<Option<DebugLoc>>> {
+    use ballet_grammar::ast::Item;
+    use ballet_runtime::program::Instruction;
+    let decl = program.files.iter().find_map(|f| {
+        f.ast.items.iter().find_map(|item| match item {
+            Item::Goal(g) if g.name.text == goal.name => Some((f.id, g)),
+            _ => None,
+        })
+    });
+    let Some((file, decl)) = decl else {
+        return Vec::new();
+    };
+    let loc = |span: ballet_grammar::span::Span, origin: String| {
+        let (line, column) = program.sources.line_column(file, span.start as usize);
+        DebugLoc {
+            file: program.sources.name(file).to_string(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            origin,
+        }
+    };
+    let u = &planned.plan.universe;
+    planned
+        .plan
+        .programs
+        .iter()
+        .map(|program| {
+            program
+                .iter()
+                .map(|ins| {
+                    let required = match *ins {
+                        Instruction::PushB(c, b) => goal
+                            .behaviors
+                            .iter()
+                            .find(|g| g.instance == c && g.behavior == b)
+                            .and_then(|g| decl.items.get(g.origin as usize)),
+                        _ => None,
+                    };
+                    Some(match required {
+                        Some(item) => loc(item.span(), format!("goal `{}`", goal.name)),
+                        None => loc(decl.span, format!("goal `{}`: {}", goal.name, kind(ins, u))),
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What the planner inserted the instruction for.
+fn kind(
+    ins: &ballet_runtime::program::Instruction,
+    _: &ballet_runtime::program::Universe,
+) -> &'static str {
+    use ballet_runtime::program::Instruction;
+    match ins {
+        Instruction::PushB(..) => "behavior planned",
+        Instruction::Wait(..) => "synchronization",
+        Instruction::Add(..) | Instruction::Del(..) => "assembly change",
+        Instruction::Con(..) | Instruction::Dcon(..) => "connection change",
+    }
 }

@@ -177,3 +177,97 @@ fn plan_from_a_recorded_state() {
         stderr(&o)
     );
 }
+
+#[test]
+fn simulate_reports_makespan_baseline_and_writes_a_gantt_chart() {
+    let dir = scratch("simulate");
+    let svg = dir.join("run.svg").display().to_string();
+    let o = balletc(&[
+        "simulate",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "--baseline",
+        "sequential",
+        "--gantt",
+        &svg,
+    ]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("Makespan 7 (the event graph's longest path: 7)"),
+        "{out}"
+    );
+    assert!(out.contains("Sequential baseline 16"), "{out}");
+    let chart = std::fs::read_to_string(&svg).expect("the chart is written");
+    assert!(
+        chart.starts_with("<svg") || chart.starts_with("<?xml"),
+        "{}",
+        &chart[..80.min(chart.len())]
+    );
+    assert!(chart.contains("listener_0"));
+    let o = balletc(&[
+        "simulate",
+        "examples/openstack.blt",
+        "--goal",
+        "update",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["makespan"], 92.0);
+    assert_eq!(v["deadlock"], serde_json::Value::Null);
+    assert_eq!(v["instances"].as_array().map(Vec::len), Some(18));
+}
+
+#[test]
+fn simulate_to_an_unwritable_chart_fails_cleanly() {
+    let o = balletc(&[
+        "simulate",
+        "examples/cps.blt",
+        "--goal",
+        "deploy",
+        "--gantt",
+        "/nonexistent-dir/x/run.svg",
+    ]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+}
+
+#[test]
+fn build_writes_one_loadable_file_per_site_and_an_inventory() {
+    let dir = scratch("build");
+    let out = dir.join("out").display().to_string();
+    let o = balletc(&[
+        "build",
+        "examples/openstack.blt",
+        "--goal",
+        "deploy",
+        "-D",
+        "n=2",
+        "-o",
+        &out,
+        "--base-port",
+        "9000",
+    ]);
+    assert_exit(&o, 0);
+    let mut sites = 0;
+    for entry in std::fs::read_dir(&out).expect("output directory") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "bltc") {
+            sites += 1;
+            let p = path.display().to_string();
+            let d = balletc(&["dump", &p]);
+            assert_exit(&d, 0);
+            assert!(stdout(&d).contains("pushB("), "{}", stdout(&d));
+        }
+    }
+    assert_eq!(sites, 7);
+    let inventory = std::fs::read_to_string(dir.join("out/inventory.toml")).expect("inventory");
+    assert!(
+        inventory.contains("[sites.master]\naddress = \"127.0.0.1:9000\""),
+        "{inventory}"
+    );
+    assert!(inventory.contains("127.0.0.1:9006"), "{inventory}");
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStream};
 
+use crate::atomic::write_atomically;
 use crate::cli::ColorChoice;
 use crate::fmt::format;
 use crate::render::terminal;
@@ -88,7 +89,7 @@ fn format_file(args: &FmtArgs, path: &Path) -> Outcome {
         println!("{shown}");
         return Outcome::Changed;
     }
-    match write_atomically(path, &formatted) {
+    match write_atomically(path, formatted.as_bytes()) {
         Ok(()) => Outcome::Changed,
         Err(e) => {
             eprintln!("error: cannot write `{shown}`: {e}");
@@ -144,31 +145,4 @@ fn format_or_report(args: &FmtArgs, name: &str, text: &str) -> Option<String> {
             None
         }
     }
-}
-
-/// Replaces `path` by `text` through a temporary file in the same directory
-/// and a rename, so that a reader never sees half a file. The file's
-/// permissions are kept.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "input".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.balletc-fmt-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }

@@ -2,6 +2,7 @@
 //! clap and calls into the library; exit codes are 0 (success), 1 (errors in
 //! the input or a failed operation) and 2 (usage).
 
+mod build;
 mod check;
 mod dump;
 mod explain;
@@ -9,6 +10,7 @@ mod fmt;
 mod lsp;
 mod plan;
 mod report;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Synthesize one reconfiguration program per site for a goal.
     Plan(plan::PlanArgs),
+    /// Plan a goal and run the plan in virtual time (makespan, Gantt chart, baseline).
+    Simulate(simulate::SimulateArgs),
+    /// Plan a goal and write one bytecode file per site and `inventory.toml`.
+    Build(build::BuildArgs),
     /// Disassemble a site's bytecode file (`.bltc`).
     Dump(dump::DumpArgs),
     /// Rewrite `.blt` files in the canonical layout (`--check`: only list them).
@@ -83,6 +89,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Build(args) => build::run(args),
         Command::Dump(args) => dump::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),

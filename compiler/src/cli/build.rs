@@ -1,0 +1,64 @@
+//! `balletc build FILE --goal G -o out/`: plans the goal and writes one
+//! bytecode file per site (`out/<site>.bltc`) and `out/inventory.toml`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::build::{debug_locations, write_build};
+use crate::cli::plan::{planning, GoalArgs};
+
+/// Arguments of `balletc build`.
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    goal: GoalArgs,
+    /// The output directory (created if missing).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    out: PathBuf,
+    /// The first TCP port of `inventory.toml` (sites get consecutive ports).
+    #[arg(long, default_value_t = 7400)]
+    base_port: u16,
+}
+
+/// Runs `balletc build`.
+pub fn run(args: BuildArgs) -> ExitCode {
+    let (program, planning) = match planning(&args.goal) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let planned = &planning.planned;
+    let fail = |e: std::io::Error| {
+        eprintln!(
+            "{:?}",
+            miette::miette!(
+                code = "balletc::io",
+                "cannot write `{}`: {e}",
+                args.out.display()
+            )
+        );
+        ExitCode::from(1)
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        return fail(e);
+    }
+    let debug = debug_locations(&program, &planning.goal, planned);
+    match write_build(
+        &args.out,
+        &planning.analysis.model,
+        &planned.plan,
+        &planned.problem.start_places,
+        &planned.problem.start_connections,
+        &debug,
+        args.base_port,
+    ) {
+        Ok(paths) => {
+            for p in paths {
+                println!("wrote {}", p.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
