@@ -82,15 +82,21 @@ pub fn choose(
             };
         }
     }
+    // Without the users' need at the end, but serving them before going
+    // down if possible (so that they can use the port before instead).
     let relaxed = if asks.needed.is_empty() {
         None
     } else {
         let mut goal = base.clone();
         goal.ports
             .retain(|&(p, on)| !(on && asks.needed.contains(&p)));
-        masks
-            .iter()
-            .find_map(|&mask| search(ty, automaton, &with(&goal, mask).0))
+        let mut serving = goal.clone();
+        serving.serve.extend(asks.needed.iter().copied());
+        [serving, goal].iter().find_map(|goal| {
+            masks
+                .iter()
+                .find_map(|&mask| search(ty, automaton, &with(goal, mask).0))
+        })
     };
     // Which provider going down is the obstacle: without the constraint on
     // that port alone (neither met nor released), a plan exists.

@@ -43,6 +43,10 @@ pub struct LocalGoal {
     /// Provide ports that must never go from active to inactive (a user
     /// cannot release them).
     pub keep: Vec<PortId>,
+    /// Provide ports that must be active at some stable state of the path
+    /// before they first go inactive (users use them before that down).
+    /// At most 64.
+    pub serve: Vec<PortId>,
 }
 
 /// The best sequence found.
@@ -78,20 +82,34 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
         let marking = &automaton.states[state];
         goal.meet.iter().all(|&p| !port_on(ty, marking, p))
     };
-    // Node = (state, mask, met); best (duration, length) and back-pointer.
-    type Node = (usize, u64, bool);
+    let serve = &goal.serve[..goal.serve.len().min(64)];
+    let all_served: u64 = if serve.len() == 64 {
+        u64::MAX
+    } else {
+        (1u64 << serve.len()) - 1
+    };
+    let serving = |state: usize| {
+        serve
+            .iter()
+            .enumerate()
+            .filter(|&(_, &p)| port_on(ty, &automaton.states[state], p))
+            .fold(0u64, |bits, (k, _)| bits | 1 << k)
+    };
+    // Node = (state, mask, met, served); best (duration, length) and
+    // back-pointer.
+    type Node = (usize, u64, bool, u64);
     let mut best: HashMap<Node, (Cost, usize)> = HashMap::new();
     let mut back: HashMap<Node, (Node, usize)> = HashMap::new();
     let mut heap = BinaryHeap::new();
-    let first: Node = (0, 0, meets(0));
+    let first: Node = (0, 0, meets(0), serving(0));
     best.insert(first, (Cost::ZERO, 0));
     heap.push(Reverse((Cost::ZERO, 0usize, first)));
     while let Some(Reverse((cost, len, node))) = heap.pop() {
         if best.get(&node) != Some(&(cost, len)) {
             continue;
         }
-        let (state, mask, met) = node;
-        if met && mask == full && accepts(&automaton.states[state]) {
+        let (state, mask, met, served) = node;
+        if met && mask == full && served == all_served && accepts(&automaton.states[state]) {
             let mut edges = Vec::with_capacity(len);
             let mut meeting = 0;
             let mut at = node;
@@ -124,6 +142,9 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
                     .keep
                     .iter()
                     .any(|&p| deactivations(ty, automaton, edge, p) > 0)
+                || serve.iter().enumerate().any(|(k, &p)| {
+                    served & (1 << k) == 0 && deactivations(ty, automaton, edge, p) > 0
+                })
             {
                 continue;
             }
@@ -131,7 +152,12 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
                 .iter()
                 .position(|&b| b == edge.behavior)
                 .map_or(0, |i| 1u64 << i);
-            let next: Node = (edge.to, mask | bit, met || meets(edge.to));
+            let next: Node = (
+                edge.to,
+                mask | bit,
+                met || meets(edge.to),
+                served | serving(edge.to),
+            );
             let candidate = (cost + edge.duration, len + 1);
             if best.get(&next).is_none_or(|&old| candidate < old) {
                 best.insert(next, candidate);

@@ -304,6 +304,12 @@ impl<'a> SitePlanner<'a> {
                 })
                 .collect(),
             keep: local.never_down.keys().copied().collect(),
+            serve: local
+                .releases
+                .iter()
+                .filter(|(_, users)| !users.is_empty())
+                .map(|(&p, _)| p)
+                .collect(),
         };
         let flexible: Vec<PortId> = local
             .meet
@@ -392,14 +398,24 @@ impl<'a> SitePlanner<'a> {
                         // active. A port active from the start and never
                         // re-entered needs nothing. A released port: the
                         // provider waits for the last behavior using it.
-                        let before = self.locals[s].before.contains(&e.port);
+                        // A dead port (its provider refuses and never
+                        // serves) is never used: vacuously "before".
+                        let before = self.locals[s].before.contains(&e.port)
+                            || self.locals[s].dead.contains(&e.port);
                         let needed = !before
                             && !self.provider_goals_imply_active(c)
                             && plan
                                 .edges
                                 .iter()
                                 .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
-                        let release = if before {
+                        // Only a user that enters the port needs the
+                        // provider to serve (and to wait for it); one that
+                        // only leaves it is waited for by the guard.
+                        let enters_it = plan
+                            .edges
+                            .iter()
+                            .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
+                        let release = if before && enters_it {
                             plan.edges
                                 .iter()
                                 .rposition(|&k| {
@@ -627,20 +643,29 @@ impl<'a> SitePlanner<'a> {
                 let Some(&s) = self.slot.get(&c.user.instance) else {
                     return;
                 };
-                if refused && self.locals[s].forced.insert(c.user.port) {
-                    self.locals[s].dirty = true;
+                // A refusing provider that goes down: use the port only
+                // before that down, for as long as it goes down (it refused
+                // because of this user's need; dropping the need makes it
+                // accept again, which must not bring the need back). One
+                // that does not serve: never enter the port (for good). The
+                // exchange settles that way.
+                let local = &mut self.locals[s];
+                let port = c.user.port;
+                let mut changed = if last_down.is_none() {
+                    local.forced.remove(&port)
+                } else if refused {
+                    local.forced.insert(port)
+                } else {
+                    false
+                };
+                if refused && !serves {
+                    changed |= local.dead.insert(port);
                 }
-                if refused && !serves && self.locals[s].dead.insert(c.user.port) {
-                    self.locals[s].dirty = true;
+                if changed {
+                    local.dirty = true;
                 }
                 let unserved = last_down.is_some() && !serves;
-                let set = &mut self.locals[s].unserved;
-                let changed = if unserved {
-                    set.insert(c.user.port)
-                } else {
-                    set.remove(&c.user.port)
-                };
-                if changed {
+                if set_to(&mut self.locals[s].unserved, c.user.port, unserved) {
                     self.locals[s].dirty = true;
                 }
                 // The port is met while its provider goes down (a removed
@@ -735,4 +760,13 @@ pub fn push_of(behaviors: &[BehaviorId], k: usize) -> (BehaviorId, u32) {
     let b = behaviors[k];
     let nth = behaviors[..=k].iter().filter(|&&x| x == b).count();
     (b, u32::try_from(nth).unwrap_or(u32::MAX))
+}
+
+/// Puts `port` in `set` or takes it out; whether that changed the set.
+fn set_to(set: &mut BTreeSet<PortId>, port: PortId, member: bool) -> bool {
+    if member {
+        set.insert(port)
+    } else {
+        set.remove(&port)
+    }
 }
