@@ -97,6 +97,21 @@ fn published_openstack_update_plan_deadlocks_at_1() {
             deadlock.blocked
         );
     }
+    // The cycle, read from the semantics: the worker cannot leave while
+    // keystone_0 uses it, keystone_0 cannot leave while nova_0 uses it,
+    // nova_0 (idle in `interrupted`) waits for its program, whose head waits
+    // for the worker's interrupt.
+    let cycle: Vec<String> = ballet_runtime::wait_for::cycle(&model, &plan, &outcome.system)
+        .expect("a deadlock has a wait-for cycle")
+        .into_iter()
+        .map(|n| n.name(&plan))
+        .collect();
+    assert_eq!(
+        cycle,
+        ["mariadb_worker_0", "keystone_0", "nova_0", "site nova_0"],
+        "{:?}",
+        deadlock.blocked
+    );
     let nova = goal.start.instance_named("nova_0").expect("nova_0");
     let nova_ty = model.ty(goal.start.instances[nova.index()].ty);
     let nova_state = outcome.system.states[nova.index()]

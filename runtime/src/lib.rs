@@ -26,6 +26,7 @@ pub mod report;
 pub mod semantics;
 pub mod simulate;
 pub mod timeline;
+pub mod wait_for;
 
 pub use cost::Cost;
 pub use ids::*;

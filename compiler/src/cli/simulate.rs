@@ -143,6 +143,13 @@ fn rows(model: &Model, planned: &Planned, run: &Report) -> Vec<Row> {
         .collect()
 }
 
+/// The wait-for cycle of a deadlocked run, by node name.
+fn cycle(model: &Model, planned: &Planned, run: &Report) -> Option<Vec<String>> {
+    run.outcome.deadlock.as_ref()?;
+    let nodes = ballet_runtime::wait_for::cycle(model, &planned.plan, &run.outcome.system)?;
+    Some(nodes.into_iter().map(|n| n.name(&planned.plan)).collect())
+}
+
 fn gain(ours: Cost, theirs: Cost) -> f64 {
     if theirs == Cost::ZERO {
         0.0
@@ -191,6 +198,14 @@ fn text(
                 d.time,
                 d.blocked.len()
             );
+            if let Some(cycle) = cycle(model, planned, run) {
+                let _ = writeln!(
+                    out,
+                    "wait-for cycle: {} -> {}",
+                    cycle.join(" -> "),
+                    cycle[0]
+                );
+            }
         }
         None => {
             let _ = writeln!(
@@ -230,6 +245,7 @@ fn to_json(
         "makespan": units(run.outcome.makespan),
         "longest_path": units(run.longest_path),
         "deadlock": run.outcome.deadlock.as_ref().map(|d| units(d.time)),
+        "cycle": cycle(model, planned, run),
         "events": run.outcome.events.len(),
         "baseline": baseline.map(|b| json!({
             "kind": "sequential",

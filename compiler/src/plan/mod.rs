@@ -109,7 +109,7 @@ pub fn plan(model: &Model, goal: &Goal) -> Result<Planned, PlanError> {
         problem.start_connections.iter().copied(),
     );
     let run = simulate(model, &plan, system);
-    validate::reached(model, &problem, goal, &run).map_err(|why| {
+    validate::reached(model, &problem, &plan, goal, &run).map_err(|why| {
         // The plan goes into the report: it is what a bug report needs.
         let mut text = format!("{why}\nthe plan was:");
         for (s, program) in plan.programs.iter().enumerate() {

@@ -11,7 +11,13 @@ use crate::plan::local::port_on;
 use crate::plan::problem::Problem;
 
 /// `Err` describes the first goal the run does not reach.
-pub fn reached(model: &Model, problem: &Problem, goal: &Goal, run: &Outcome) -> Result<(), String> {
+pub fn reached(
+    model: &Model,
+    problem: &Problem,
+    plan: &ballet_runtime::program::Plan,
+    goal: &Goal,
+    run: &Outcome,
+) -> Result<(), String> {
     if let Some(deadlock) = &run.deadlock {
         let why: Vec<String> = deadlock
             .blocked
@@ -36,8 +42,14 @@ pub fn reached(model: &Model, problem: &Problem, goal: &Goal, run: &Outcome) -> 
                 ),
             })
             .collect();
+        let cycle = ballet_runtime::wait_for::cycle(model, plan, &run.system)
+            .map(|c| {
+                let names: Vec<String> = c.iter().map(|n| n.name(plan)).collect();
+                format!(" (wait-for cycle: {} -> {})", names.join(" -> "), names[0])
+            })
+            .unwrap_or_default();
         return Err(format!(
-            "the plan deadlocks at t = {}: {}",
+            "the plan deadlocks at t = {}: {}{cycle}",
             deadlock.time,
             why.join("; ")
         ));
