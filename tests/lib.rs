@@ -105,66 +105,20 @@ pub fn example_goal(
 }
 
 /// A plan written per component, as the papers print them:
-/// `name: pushB(b) wait(other, b) pushB(b2)`, one line per component. Each
-/// component's instructions form their own program (a pseudo-site per
-/// instance), which is how the published tool runs them. `wait(c, b)` waits
-/// for the first push of `b` on `c`.
+/// `name: pushB(b) wait(other, b) pushB(b2)`, one line per component (the
+/// notation of `balletc simulate --plan`). Each component's instructions
+/// form their own program (a pseudo-site per instance), which is how the
+/// published tool runs them.
 pub fn per_component_plan(
     model: &ballet_runtime::Model,
     goal: &ballet_runtime::Goal,
     text: &str,
 ) -> ballet_runtime::program::Plan {
-    use ballet_runtime::program::{Instruction, Plan, Universe};
-    use ballet_runtime::{Instance, InstanceId, Site, SiteId};
-    let instances: Vec<Instance> = goal
-        .start
-        .instances
-        .iter()
-        .enumerate()
-        .map(|(i, inst)| Instance {
-            name: inst.name.clone(),
-            ty: inst.ty,
-            site: SiteId::from_index(i),
-        })
-        .collect();
-    let sites = instances
-        .iter()
-        .map(|i| Site {
-            name: i.name.clone(),
-        })
-        .collect();
-    let id = |name: &str| -> InstanceId {
-        InstanceId::from_index(
-            instances
-                .iter()
-                .position(|i| i.name == name)
-                .unwrap_or_else(|| panic!("no instance {name}")),
-        )
+    let universe = ballet_runtime::program::Universe {
+        sites: goal.start.sites.clone(),
+        instances: goal.start.instances.clone(),
     };
-    let behavior = |c: InstanceId, b: &str| {
-        model
-            .ty(instances[c.index()].ty)
-            .behavior_named(b)
-            .unwrap_or_else(|| panic!("no behavior {b}"))
-    };
-    let mut programs = vec![Vec::new(); instances.len()];
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (name, rest) = line.split_once(':').expect("name: instructions");
-        let c = id(name.trim());
-        for ins in rest.split(')').map(str::trim).filter(|s| !s.is_empty()) {
-            let (op, args) = ins.split_once('(').expect("op(args)");
-            let args: Vec<&str> = args.split(',').map(str::trim).collect();
-            programs[c.index()].push(match (op, args.as_slice()) {
-                ("pushB", [b]) => Instruction::PushB(c, behavior(c, b)),
-                ("wait", [other, b]) => Instruction::Wait(id(other), behavior(id(other), b), 1),
-                other => panic!("unknown instruction {other:?}"),
-            });
-        }
-    }
-    Plan {
-        universe: Universe { sites, instances },
-        programs,
-    }
+    ballet_compiler::plan::text::parse_plan(model, &universe, text).expect("a valid plan text")
 }
 
 /// The plan that pushes `behavior` once on every instance of the start

@@ -44,17 +44,7 @@ pub fn plan_program(
     recorded: Option<&RecordedState>,
     d: &mut Diagnostics,
 ) -> Result<Planning, Failed> {
-    let analysis = analyze(program, options, d);
-    if d.has_errors() {
-        return Err(Failed::Reported);
-    }
-    let mut lowered = select_goal(&analysis, goal, d).ok_or(Failed::Reported)?;
-    if let Some(state) = recorded {
-        apply_recorded(&analysis.model, &mut lowered, state, d);
-        if d.has_errors() {
-            return Err(Failed::Reported);
-        }
-    }
+    let (analysis, lowered) = prepare(program, options, goal, recorded, d)?;
     match plan(&analysis.model, &lowered) {
         Ok(planned) => Ok(Planning {
             analysis,
@@ -80,6 +70,29 @@ pub fn plan_program(
             Err(Failed::Reported)
         }
     }
+}
+
+/// Checks `program` and lowers `goal` (the only goal if `None`), with the
+/// recorded start state applied: everything but planning.
+pub fn prepare(
+    program: &Program,
+    options: &Options,
+    goal: Option<&str>,
+    recorded: Option<&RecordedState>,
+    d: &mut Diagnostics,
+) -> Result<(Analysis, Goal), Failed> {
+    let analysis = analyze(program, options, d);
+    if d.has_errors() {
+        return Err(Failed::Reported);
+    }
+    let mut lowered = select_goal(&analysis, goal, d).ok_or(Failed::Reported)?;
+    if let Some(state) = recorded {
+        apply_recorded(&analysis.model, &mut lowered, state, d);
+        if d.has_errors() {
+            return Err(Failed::Reported);
+        }
+    }
+    Ok((analysis, lowered))
 }
 
 /// The goal called `name`, or the only goal.

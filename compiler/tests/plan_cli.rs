@@ -271,3 +271,50 @@ fn build_writes_one_loadable_file_per_site_and_an_inventory() {
     );
     assert!(inventory.contains("127.0.0.1:9006"), "{inventory}");
 }
+
+#[test]
+fn simulate_a_published_plan_shows_its_deadlock_cycle() {
+    let o = balletc(&[
+        "simulate",
+        "examples/openstack.blt",
+        "--goal",
+        "update",
+        "--plan",
+        "examples/plans/openstack_update_published.plan",
+    ]);
+    assert_exit(&o, 1);
+    let out = stdout(&o);
+    assert!(out.contains("Deadlock at t = 1"), "{out}");
+    assert!(
+        out.contains("wait-for cycle: mariadb_worker_0 -> keystone_0 -> nova_0 -> site nova_0 -> mariadb_worker_0"),
+        "{out}"
+    );
+    let o = balletc(&[
+        "simulate",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "--plan",
+        "examples/plans/cps_update_published.plan",
+    ]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Makespan 7"), "{}", stdout(&o));
+}
+
+#[test]
+fn simulate_a_broken_plan_file_says_which_line() {
+    let dir = scratch("broken-plan");
+    let plan = dir.join("bad.plan");
+    std::fs::write(&plan, "database: pushB(interrupt)\nsystem: frobnicate(x)\n").expect("write");
+    let plan = plan.display().to_string();
+    let o = balletc(&[
+        "simulate",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "--plan",
+        &plan,
+    ]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("line 2"), "{}", stderr(&o));
+}

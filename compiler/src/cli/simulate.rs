@@ -7,16 +7,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ballet_runtime::baseline::BaselineSchedule;
+use ballet_runtime::program::Plan;
 use ballet_runtime::report::Report;
 use ballet_runtime::semantics::System;
 use ballet_runtime::{Cost, InstanceId, Model};
+use ballet_runtime::{Goal, PlaceId};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::atomic::write_atomically;
 use crate::cli::plan::{planning, GoalArgs};
 use crate::cli::{report, Format};
-use crate::plan::Planned;
 use crate::render::gantt::gantt_svg;
 
 /// Baseline schedules to compare with.
@@ -38,23 +39,35 @@ pub struct SimulateArgs {
     /// Also compute a baseline schedule of the same plan, for comparison.
     #[arg(long, value_enum)]
     baseline: Option<Baseline>,
+    /// Simulate this hand-written plan instead of planning the goal (one
+    /// line per program: `site NAME: instr ...` or `INSTANCE: pushB(b) ...`;
+    /// the goal gives the start state).
+    #[arg(long, value_name = "PLAN.txt")]
+    plan: Option<PathBuf>,
 }
 
 /// Runs `balletc simulate`.
 pub fn run(args: SimulateArgs) -> ExitCode {
-    let (_, planning) = match planning(&args.goal) {
-        Ok(p) => p,
-        Err(code) => return code,
+    let (model, goal, plan, start) = match &args.plan {
+        None => {
+            let (_, planning) = match planning(&args.goal) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            let planned = planning.planned;
+            let start = planned.problem.start_places.clone();
+            let plan = planned.plan;
+            (planning.analysis.model, planning.goal, plan, start)
+        }
+        Some(path) => match given_plan(&args.goal, path) {
+            Ok(given) => given,
+            Err(code) => return code,
+        },
     };
-    let model = &planning.analysis.model;
-    let planned = &planning.planned;
-    let start = System::new(
-        model,
-        &planned.plan,
-        &planned.problem.start_places,
-        planned.problem.start_connections.iter().copied(),
-    );
-    let run = Report::new(model, &planned.plan, start);
+    let model = &model;
+    let plan = &plan;
+    let system = System::new(model, plan, &start, goal.start.connections.iter().copied());
+    let run = Report::new(model, plan, system);
     if run.longest_path != run.outcome.makespan {
         report::internal(&format!(
             "the simulated makespan {} differs from the event graph's longest path {}",
@@ -74,12 +87,8 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         }
     };
     if let Some(path) = &args.gantt {
-        let title = format!(
-            "{} — goal `{}`",
-            args.goal.file.display(),
-            planning.goal.name
-        );
-        let svg = gantt_svg(model, &planned.plan, &run.timelines, &title, baseline);
+        let title = format!("{} — goal `{}`", args.goal.file.display(), goal.name);
+        let svg = gantt_svg(model, plan, &run.timelines, &title, baseline);
         if let Err(e) = write_atomically(path, svg.as_bytes()) {
             eprintln!(
                 "{:?}",
@@ -93,14 +102,8 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         }
     }
     match args.goal.format {
-        Format::Text => print!(
-            "{}",
-            text(model, &planning.goal.name, planned, &run, baseline)
-        ),
-        Format::Json => println!(
-            "{}",
-            to_json(model, &planning.goal.name, planned, &run, baseline)
-        ),
+        Format::Text => print!("{}", text(model, &goal.name, plan, &run, baseline)),
+        Format::Json => println!("{}", to_json(model, &goal.name, plan, &run, baseline)),
     }
     if run.outcome.deadlock.is_some() {
         ExitCode::from(1)
@@ -113,8 +116,8 @@ pub fn run(args: SimulateArgs) -> ExitCode {
 type Row = (String, String, Option<Cost>, Option<Cost>, String);
 
 /// Every instance's line.
-fn rows(model: &Model, planned: &Planned, run: &Report) -> Vec<Row> {
-    let u = &planned.plan.universe;
+fn rows(model: &Model, plan: &Plan, run: &Report) -> Vec<Row> {
+    let u = &plan.universe;
     u.instances
         .iter()
         .enumerate()
@@ -144,10 +147,10 @@ fn rows(model: &Model, planned: &Planned, run: &Report) -> Vec<Row> {
 }
 
 /// The wait-for cycle of a deadlocked run, by node name.
-fn cycle(model: &Model, planned: &Planned, run: &Report) -> Option<Vec<String>> {
+fn cycle(model: &Model, plan: &Plan, run: &Report) -> Option<Vec<String>> {
     run.outcome.deadlock.as_ref()?;
-    let nodes = ballet_runtime::wait_for::cycle(model, &planned.plan, &run.outcome.system)?;
-    Some(nodes.into_iter().map(|n| n.name(&planned.plan)).collect())
+    let nodes = ballet_runtime::wait_for::cycle(model, plan, &run.outcome.system)?;
+    Some(nodes.into_iter().map(|n| n.name(plan)).collect())
 }
 
 fn gain(ours: Cost, theirs: Cost) -> f64 {
@@ -161,7 +164,7 @@ fn gain(ours: Cost, theirs: Cost) -> f64 {
 fn text(
     model: &Model,
     goal: &str,
-    planned: &Planned,
+    plan: &Plan,
     run: &Report,
     baseline: Option<&BaselineSchedule>,
 ) -> String {
@@ -170,11 +173,11 @@ fn text(
     let _ = writeln!(
         out,
         "Simulation of goal `{goal}`: {} sites, {} instances, {} events",
-        planned.metrics.sites,
-        planned.metrics.instances,
+        plan.universe.sites.len(),
+        plan.universe.instances.len(),
         run.outcome.events.len()
     );
-    let rows = rows(model, planned, run);
+    let rows = rows(model, plan, run);
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(8).max(8);
     let _ = writeln!(
         out,
@@ -198,7 +201,7 @@ fn text(
                 d.time,
                 d.blocked.len()
             );
-            if let Some(cycle) = cycle(model, planned, run) {
+            if let Some(cycle) = cycle(model, plan, run) {
                 let _ = writeln!(
                     out,
                     "wait-for cycle: {} -> {}",
@@ -229,12 +232,12 @@ fn text(
 fn to_json(
     model: &Model,
     goal: &str,
-    planned: &Planned,
+    plan: &Plan,
     run: &Report,
     baseline: Option<&BaselineSchedule>,
 ) -> Value {
     let units = |c: Cost| c.as_units_f64();
-    let instances: Vec<Value> = rows(model, planned, run)
+    let instances: Vec<Value> = rows(model, plan, run)
         .into_iter()
         .map(|(name, site, start, end, place)| {
             json!({"name": name, "site": site, "start": start.map(units), "end": end.map(units), "final": place})
@@ -245,7 +248,7 @@ fn to_json(
         "makespan": units(run.outcome.makespan),
         "longest_path": units(run.longest_path),
         "deadlock": run.outcome.deadlock.as_ref().map(|d| units(d.time)),
-        "cycle": cycle(model, planned, run),
+        "cycle": cycle(model, plan, run),
         "events": run.outcome.events.len(),
         "baseline": baseline.map(|b| json!({
             "kind": "sequential",
@@ -254,4 +257,64 @@ fn to_json(
         })),
         "instances": instances,
     })
+}
+
+/// A hand-written plan over the goal's start assembly, with its start
+/// places: (model, goal, plan, start places).
+fn given_plan(
+    args: &GoalArgs,
+    path: &std::path::Path,
+) -> Result<(Model, Goal, Plan, Vec<Option<PlaceId>>), ExitCode> {
+    use crate::check::Options;
+    use crate::diagnostic::Diagnostics;
+    use crate::pipeline::{prepare, Failed};
+    let mut diagnostics = Diagnostics::default();
+    let program = crate::load::load_path(&args.file, &mut diagnostics).map_err(|e| {
+        report::unreadable(&args.file, &e);
+        ExitCode::from(1)
+    })?;
+    let options = Options {
+        defines: args.define.clone(),
+    };
+    let prepared = prepare(
+        &program,
+        &options,
+        args.goal.as_deref(),
+        None,
+        &mut diagnostics,
+    );
+    let failed = prepared.is_err();
+    report::diagnostics(
+        &args.file,
+        &program,
+        diagnostics,
+        args.format,
+        args.color,
+        failed,
+    );
+    let (analysis, goal) = match prepared {
+        Ok(p) => p,
+        Err(Failed::Internal(m)) => {
+            report::internal(&m);
+            return Err(ExitCode::from(1));
+        }
+        Err(Failed::Reported) => return Err(ExitCode::from(1)),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        report::unreadable(path, &e);
+        ExitCode::from(1)
+    })?;
+    let universe = ballet_runtime::program::Universe {
+        sites: goal.start.sites.clone(),
+        instances: goal.start.instances.clone(),
+    };
+    let plan = crate::plan::text::parse_plan(&analysis.model, &universe, &text).map_err(|e| {
+        eprintln!(
+            "{:?}",
+            miette::miette!(code = "balletc::plan", "`{}`: {e}", path.display())
+        );
+        ExitCode::from(1)
+    })?;
+    let start = goal.start_places.iter().map(|&p| Some(p)).collect();
+    Ok((analysis.model, goal, plan, start))
 }
