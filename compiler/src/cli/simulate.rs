@@ -259,12 +259,13 @@ fn to_json(
     })
 }
 
+/// What is simulated: the model, the goal, the plan and where each of its
+/// instances starts.
+type Subject = (Model, Goal, Plan, Vec<Option<PlaceId>>);
+
 /// A hand-written plan over the goal's start assembly, with its start
-/// places: (model, goal, plan, start places).
-fn given_plan(
-    args: &GoalArgs,
-    path: &std::path::Path,
-) -> Result<(Model, Goal, Plan, Vec<Option<PlaceId>>), ExitCode> {
+/// places.
+fn given_plan(args: &GoalArgs, path: &std::path::Path) -> Result<Subject, ExitCode> {
     use crate::check::Options;
     use crate::diagnostic::Diagnostics;
     use crate::pipeline::{prepare, Failed};
