@@ -13,6 +13,7 @@
 pub mod automaton;
 pub mod choice;
 pub mod emit;
+pub mod facts;
 pub mod local;
 pub mod network;
 pub mod problem;

@@ -6,20 +6,21 @@
 //! it tells the other endpoint's site what it needs to know ([`Fact`]):
 //! a provider whether and when its port goes down and whether it ends
 //! active; a user that it needs the port active at the end. Facts between
-//! two local instances are applied directly, never sent. The constraint
-//! sets only grow (a port once required to meet stays required), so the
-//! exchange terminates.
+//! two local instances are applied directly, never sent (what the facts say
+//! is computed in `facts.rs`). Which constraints are sticky so that the
+//! exchange settles, and the bounds that report when it does not, are in
+//! ARCHITECTURE.md ("Planning").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use ballet_runtime::{
-    BehaviorId, Connection, Cost, Endpoint, InstanceId, Model, PortId, PortKind, SiteId,
+    BehaviorId, Connection, Endpoint, InstanceId, Model, PortId, PortKind, SiteId,
 };
 
 use crate::plan::automaton::{Automaton, AutomatonCache};
 use crate::plan::choice::{choose, Asks};
-use crate::plan::local::{deactivations, enters, port_on, LocalGoal, LocalPlan};
+use crate::plan::local::{LocalGoal, LocalPlan};
 use crate::plan::problem::Problem;
 use crate::plan::protocol::{Envelope, Fact, Message};
 
@@ -95,8 +96,8 @@ pub struct Local {
 pub struct SitePlanner<'a> {
     /// The site.
     pub site: SiteId,
-    model: &'a Model,
-    problem: &'a Problem,
+    pub(super) model: &'a Model,
+    pub(super) problem: &'a Problem,
     /// The site's instances, in index order.
     pub locals: Vec<Local>,
     slot: HashMap<InstanceId, usize>,
@@ -336,259 +337,11 @@ impl<'a> SitePlanner<'a> {
         local.stuck = choice.stuck;
     }
 
-    /// Tells the other endpoint of every connection of instance `s` what it
-    /// needs to know.
-    fn publish(&mut self, s: usize) {
-        let problem = self.problem;
-        let id = self.locals[s].id;
-        let Some(plan) = self.locals[s]
-            .plan
-            .clone()
-            .or_else(|| self.locals[s].relaxed.clone())
-        else {
-            self.publish_stuck(s);
-            return;
-        };
-        let ty = self.model.ty(problem.universe.instances[id.index()].ty);
-        let automaton = self.locals[s].automaton.clone();
-        let end = &automaton.states[plan.end];
-        let schedule = self.schedule(s, &plan);
-        for (p, port) in ty.ports.iter().enumerate() {
-            let e = Endpoint {
-                instance: id,
-                port: PortId::from_index(p),
-            };
-            for &c in problem.connections_of(e) {
-                let fact = match port.kind {
-                    PortKind::Provide if c.provider == e => {
-                        let last = plan.edges.iter().rposition(|&k| {
-                            deactivations(ty, &automaton, &automaton.edges[k], e.port) > 0
-                        });
-                        Fact::Provider {
-                            connection: c,
-                            last_down: last.map(|k| push_of(&plan.behaviors, k)),
-                            ready: last.map_or(Cost::ZERO, |k| schedule[k]),
-                            ends_active: port_on(ty, end, e.port),
-                            refused: self.locals[s].plan.is_none(),
-                            serves: match plan.edges.iter().position(|&k| {
-                                deactivations(ty, &automaton, &automaton.edges[k], e.port) > 0
-                            }) {
-                                Some(f) => port_on(
-                                    ty,
-                                    &automaton.states[automaton.edges[plan.edges[f]].from],
-                                    e.port,
-                                ),
-                                None => {
-                                    port_on(ty, &automaton.states[0], e.port)
-                                        || plan.edges.iter().any(|&k| {
-                                            !automaton.edges[k].activity[e.port.index()].is_empty()
-                                        })
-                                }
-                            },
-                        }
-                    }
-                    PortKind::Use if c.user == e => {
-                        if !problem.in_target(&c) {
-                            continue;
-                        }
-                        // A met port: the user needs its provider serving
-                        // whenever it makes the port active (the Enter
-                        // guard), which it does after the provider's last
-                        // down (its `wait`), so the provider must end
-                        // active. A port active from the start and never
-                        // re-entered needs nothing. A released port: the
-                        // provider waits for the last behavior using it.
-                        // A dead port (its provider refuses and never
-                        // serves) is never used: vacuously "before".
-                        let before = self.locals[s].before.contains(&e.port)
-                            || self.locals[s].dead.contains(&e.port);
-                        let needed = !before
-                            && !self.provider_goals_imply_active(c)
-                            && plan
-                                .edges
-                                .iter()
-                                .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
-                        // Only a user that enters the port needs the
-                        // provider to serve (and to wait for it); one that
-                        // only leaves it is waited for by the guard.
-                        let enters_it = plan
-                            .edges
-                            .iter()
-                            .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
-                        let release = if before && enters_it {
-                            plan.edges
-                                .iter()
-                                .rposition(|&k| {
-                                    !automaton.edges[k].activity[e.port.index()].is_empty()
-                                })
-                                .map(|k| push_of(&plan.behaviors, k))
-                        } else {
-                            None
-                        };
-                        Fact::User {
-                            connection: c,
-                            needed,
-                            before,
-                            release,
-                            stuck: self.locals[s].plan.is_none()
-                                && self.locals[s].stuck.contains(&e.port),
-                        }
-                    }
-                    _ => continue,
-                };
-                let to = match fact {
-                    Fact::Provider { .. } => problem.site_of(c.user.instance),
-                    Fact::User { .. } => problem.site_of(c.provider.instance),
-                };
-                self.deliver(to, fact);
-            }
-        }
-    }
-
-    /// Without any sequence to describe: tells the providers that must stay
-    /// up that they must.
-    fn publish_stuck(&mut self, s: usize) {
-        let problem = self.problem;
-        let id = self.locals[s].id;
-        let stuck: Vec<PortId> = self.locals[s].stuck.iter().copied().collect();
-        for p in stuck {
-            let e = Endpoint {
-                instance: id,
-                port: p,
-            };
-            for &c in problem.connections_of(e) {
-                if c.user == e && problem.in_target(&c) {
-                    let fact = Fact::User {
-                        connection: c,
-                        needed: false,
-                        before: false,
-                        release: None,
-                        stuck: true,
-                    };
-                    self.deliver(problem.site_of(c.provider.instance), fact);
-                }
-            }
-        }
-    }
-
-    /// Whether the provider's own goals make its port of `c` active at the
-    /// end (public knowledge: no message needed).
-    fn provider_goals_imply_active(&self, c: Connection) -> bool {
-        let problem = self.problem;
-        let p = c.provider;
-        let ty = self
-            .model
-            .ty(problem.universe.instances[p.instance.index()].ty);
-        let own = &problem.goals[p.instance.index()];
-        own.place.is_some_and(|(q, _)| ty.port(p.port).contains(q))
-            || own.ports.iter().any(|&(q, a, _)| q == p.port && a)
-    }
-
-    /// Estimated finish time of each behavior of `plan` for local `s`: the
-    /// behaviors in sequence, the first one after the meeting state not
-    /// before the awaited providers' behaviors finish.
-    fn schedule(&self, s: usize, plan: &LocalPlan) -> Vec<Cost> {
-        let waits_ready = self
-            .waits_of(s)
-            .into_iter()
-            .map(|(_, ready)| ready)
-            .max()
-            .unwrap_or(Cost::ZERO);
-        let automaton = &self.locals[s].automaton;
-        let mut t = Cost::ZERO;
-        plan.edges
-            .iter()
-            .enumerate()
-            .map(|(k, &e)| {
-                if k == plan.meeting {
-                    t = t.max(waits_ready);
-                }
-                t = t + automaton.edges[e].duration;
-                t
-            })
-            .collect()
-    }
-
-    /// The pushes local `s` must wait for after its meeting state, with
-    /// their providers' estimates: the last down of every provider it uses
-    /// again afterwards.
-    pub fn waits_of(&self, s: usize) -> Vec<((Connection, ballet_runtime::BehaviorId, u32), Cost)> {
-        let local = &self.locals[s];
-        let Some(plan) = &local.plan else {
-            return Vec::new();
-        };
-        let automaton = &local.automaton;
-        let mut out = Vec::new();
-        for &p in local.meet.keys().filter(|p| !local.before.contains(p)) {
-            // At the meeting state the port is inactive; it is used again
-            // only if a later behavior activates it.
-            let used_again = plan.edges[plan.meeting..]
-                .iter()
-                .any(|&e| !automaton.edges[e].activity[p.index()].is_empty());
-            if !used_again {
-                continue;
-            }
-            let e = Endpoint {
-                instance: local.id,
-                port: p,
-            };
-            // Only the provider it will use again matters: a removed
-            // connection is gone (phase 2) before the port is used again.
-            for c in self.problem.connections_of(e) {
-                if c.user != e || !self.problem.in_target(c) {
-                    continue;
-                }
-                if let Some(&Fact::Provider {
-                    last_down: Some((b, k)),
-                    ready,
-                    ..
-                }) = self.providers.get(c)
-                {
-                    out.push(((*c, b, k), ready));
-                }
-            }
-        }
-        out
-    }
-
-    /// The `wait`s local `s` needs before some of its own pushes: before its
-    /// first down of a provide port, the release of every user that uses
-    /// the port only before it. Each item: (index of the behavior in the
-    /// plan, user, behavior, k).
-    pub fn release_waits(&self, s: usize) -> Vec<(usize, InstanceId, BehaviorId, u32)> {
-        let local = &self.locals[s];
-        let Some(plan) = &local.plan else {
-            return Vec::new();
-        };
-        let ty = self
-            .model
-            .ty(self.problem.universe.instances[local.id.index()].ty);
-        let a = &local.automaton;
-        let mut out = Vec::new();
-        for (&q, users) in &local.releases {
-            let Some(first) = plan
-                .edges
-                .iter()
-                .position(|&k| deactivations(ty, a, &a.edges[k], q) > 0)
-            else {
-                continue;
-            };
-            out.extend(
-                users
-                    .iter()
-                    .map(|(c, &(b, k))| (first, c.user.instance, b, k)),
-            );
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
-
     /// Sends `fact` unless the receiver already knows it: it was sent
     /// before, or it says what the receiver assumes without being told (no
     /// down, and ending active exactly when the provider's own goals say
     /// so). Only the estimate `ready` may differ without a new message.
-    fn deliver(&mut self, to: SiteId, fact: Fact) {
+    pub(super) fn deliver(&mut self, to: SiteId, fact: Fact) {
         let key = (fact.connection(), matches!(fact, Fact::Provider { .. }));
         let significant = |f: &Fact| match *f {
             Fact::Provider {
