@@ -27,7 +27,7 @@ pub struct TypeSpans {
     pub transitions: Vec<Span>,
     /// Each behavior's name, by [`BehaviorId`].
     pub behaviors: Vec<Span>,
-    /// Each port's declaration, by [`PortId`].
+    /// Each port's declaration, by [`PortId`](ballet_runtime::PortId).
     pub ports: Vec<Span>,
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The formatter prints the syntax tree again, four spaces per level, one
 //! item, member, transition or goal line per line, and places every comment
-//! of the source on the way (see [`writer`] for where comments go). It never
+//! of the source on the way (see `writer.rs` for where comments go). It never
 //! changes meaning: names, numbers and string literals are printed as written,
 //! expressions with exactly the parentheses their tree needs. A file with
 //! syntax errors is refused: its tree is partial and printing it would lose
