@@ -17,6 +17,7 @@ pub mod bitset;
 pub mod bytecode;
 pub mod cost;
 pub mod event_graph;
+pub mod explore;
 pub mod ids;
 pub mod inventory;
 pub mod model;

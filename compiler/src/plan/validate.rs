@@ -54,8 +54,18 @@ pub fn reached(
             why.join("; ")
         ));
     }
+    reached_state(model, problem, goal, &run.system)
+}
+
+/// `Err` describes the first goal the final state `system` does not reach.
+pub fn reached_state(
+    model: &Model,
+    problem: &Problem,
+    goal: &Goal,
+    system: &ballet_runtime::semantics::System,
+) -> Result<(), String> {
     let name = |i: InstanceId| problem.universe.instances[i.index()].name.as_str();
-    let states = &run.system.states;
+    let states = &system.states;
     for (i, state) in states.iter().enumerate() {
         let id = InstanceId::from_index(i);
         if problem.kept[i] != state.is_some() {
@@ -103,7 +113,7 @@ pub fn reached(
         }
     }
     let target: BTreeSet<_> = problem.target_connections.iter().copied().collect();
-    if run.system.connections != target {
+    if system.connections != target {
         return Err("the connections at the end are not the target assembly's".into());
     }
     Ok(())
