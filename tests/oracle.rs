@@ -480,7 +480,7 @@ fn every_interleaving_of_planned_random_systems_reaches_the_goal() {
             &planned.problem.start_places,
             planned.problem.start_connections.iter().copied(),
         );
-        let all = explore(&model, &planned.plan, start, 50_000);
+        let all = explore(&model, &planned.plan, start, 50_000, true);
         if all.truncated {
             too_large += 1;
             continue;
@@ -501,4 +501,65 @@ fn every_interleaving_of_planned_random_systems_reaches_the_goal() {
         proved += 1;
     }
     assert!(proved > 40, "proved {proved}, too large {too_large}");
+}
+
+/// The partial-order reduction keeps every reachable deadlock and final
+/// state: reduced and full explorations agree on random plans (planned, and
+/// naive ones that push every goal behavior everywhere at once, which do
+/// deadlock).
+#[test]
+fn reduced_exploration_finds_the_same_deadlocks_and_final_states() {
+    use ballet_runtime::explore::explore;
+    let mut compared = 0;
+    let mut with_deadlock = 0;
+    for seed in 0..200u64 {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        let Ok(problem) = Problem::new(&model, &goal) else {
+            continue;
+        };
+        // A naive plan: every required behavior pushed on one site, no waits.
+        let programs = vec![goal
+            .behaviors
+            .iter()
+            .map(|b| Instruction::PushB(b.instance, b.behavior))
+            .collect::<Vec<_>>()];
+        let mut universe = problem.universe.clone();
+        universe.sites.truncate(1);
+        for inst in &mut universe.instances {
+            inst.site = ballet_runtime::SiteId(0);
+        }
+        let naive = Plan { universe, programs };
+        let start = System::new(
+            &model,
+            &naive,
+            &problem.start_places,
+            problem.start_connections.iter().copied(),
+        );
+        let full = explore(&model, &naive, start.clone(), 100_000, false);
+        let reduced = explore(&model, &naive, start, 100_000, true);
+        if full.truncated || reduced.truncated {
+            continue;
+        }
+        let states = |v: &[System]| {
+            let mut k: Vec<String> = v.iter().map(|s| format!("{:?}", s.states)).collect();
+            k.sort();
+            k.dedup();
+            k
+        };
+        assert_eq!(states(&full.finals), states(&reduced.finals), "seed {seed}");
+        assert_eq!(
+            states(&full.deadlocks),
+            states(&reduced.deadlocks),
+            "seed {seed}"
+        );
+        assert!(reduced.states <= full.states);
+        with_deadlock += usize::from(!full.deadlocks.is_empty());
+        compared += 1;
+    }
+    assert!(
+        compared > 50 && with_deadlock > 5,
+        "compared {compared}, with deadlock {with_deadlock}"
+    );
 }

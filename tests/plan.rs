@@ -100,7 +100,7 @@ fn cps_update_plan_is_correct_under_every_interleaving() {
         &planned.problem.start_places,
         planned.problem.start_connections.iter().copied(),
     );
-    let all = explore(&model, &planned.plan, start, 2_000_000);
+    let all = explore(&model, &planned.plan, start, 2_000_000, true);
     assert!(!all.truncated, "{} states", all.states);
     assert!(all.deadlocks.is_empty());
     assert!(!all.finals.is_empty());
