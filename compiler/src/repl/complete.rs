@@ -118,3 +118,61 @@ fn ports(run: &Run, inst: &str) -> Vec<String> {
         .map(|p| format!("{inst}.{}", p.name))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        let mut s = Session::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        let out = s.eval(":load examples/cps.blt");
+        assert!(out.starts_with("loaded"), "{out}");
+        s.eval(":goal update");
+        s
+    }
+
+    fn at_end(s: &Session, line: &str) -> (usize, Vec<String>) {
+        complete(s, line, line.len())
+    }
+
+    #[test]
+    fn commands_and_their_arguments() {
+        let s = session();
+        assert_eq!(
+            at_end(&s, ":st"),
+            (0, vec![":state".into(), ":step".into()])
+        );
+        assert_eq!(at_end(&s, ":goal d"), (6, vec!["deploy".into()]));
+        assert_eq!(at_end(&s, ":why sen"), (5, vec!["sensor_0".into()]));
+        assert_eq!(at_end(&s, ":program sy"), (9, vec!["system".into()]));
+        assert_eq!(
+            at_end(&s, ":break database.u"),
+            (
+                7,
+                vec!["database.uninstall".into(), "database.update".into()]
+            )
+        );
+        assert_eq!(at_end(&s, ":break site da"), (12, vec!["database".into()]));
+        assert_eq!(at_end(&s, ":break si"), (7, vec!["site".into()]));
+    }
+
+    #[test]
+    fn instructions_instances_behaviors_ports_types() {
+        let s = session();
+        assert_eq!(at_end(&s, "pu"), (0, vec!["pushB".into()]));
+        assert_eq!(at_end(&s, "pushB(li"), (6, vec!["listener_0".into()]));
+        assert_eq!(
+            at_end(&s, "pushB(database, in"),
+            (16, vec!["interrupt".into()])
+        );
+        assert_eq!(
+            at_end(&s, "con(database.se"),
+            (4, vec!["database.service".into()])
+        );
+        assert_eq!(at_end(&s, "add(x, Sen"), (7, vec!["Sensor".into()]));
+        // A cursor inside a multi-byte character counts from the
+        // character's start (no panic); past the end, from the end.
+        assert_eq!(complete(&s, ":why é", 6).0, 5);
+        assert_eq!(complete(&s, ":why sen", 99), (5, vec!["sensor_0".into()]));
+    }
+}

@@ -74,6 +74,9 @@ pub struct Session {
     dir: PathBuf,
     loaded: Option<Loaded>,
     defines: Vec<(String, String)>,
+    /// The goal chosen last (kept when replanning it fails, so a `:set`
+    /// can repair it).
+    goal: Option<String>,
     run: Option<Run>,
     breakpoints: Vec<Breakpoint>,
 }
@@ -98,6 +101,7 @@ impl Session {
             dir: dir.into(),
             loaded: None,
             defines: Vec::new(),
+            goal: None,
             run: None,
             breakpoints: Vec::new(),
         }
@@ -224,6 +228,7 @@ impl Session {
         let mut out = render_plain(&program.sources, &d.into_sorted());
         self.run = None;
         self.loaded = None;
+        self.goal = None;
         if has_errors {
             out.push_str(&format!("error: `{arg}` has errors: nothing loaded\n"));
             return Ok(out);
@@ -265,6 +270,9 @@ impl Session {
                 let _ = writeln!(out, "  {g}{mark}");
             }
             return Ok(out);
+        }
+        if loaded.goals.iter().any(|g| g == arg) {
+            self.goal = Some(arg.to_string());
         }
         let options = Options {
             defines: self.defines.clone(),
@@ -323,7 +331,7 @@ impl Session {
         self.defines.retain(|(n, _)| n != name);
         self.defines.push((name.to_string(), value.to_string()));
         let mut out = format!("{name}={value}\n");
-        if let Some(goal) = self.run.as_ref().map(|r| r.goal.clone()) {
+        if let Some(goal) = self.goal.clone() {
             out.push_str(&self.goal(&goal)?);
         }
         Ok(out)
@@ -538,5 +546,82 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hostile and odd inputs in every state: each gives text, never a
+    /// panic, and a failure always reads `error: ...`.
+    #[test]
+    fn no_input_panics() {
+        let odd = [
+            ":",
+            "::",
+            ": ",
+            ":step 99999999999999999999999",
+            ":back 99999",
+            ":run",
+            ":state ",
+            ":why",
+            ":why (operator)",
+            ":program (operator)",
+            ":break .",
+            ":break a.b.c",
+            ":break site",
+            ":set =",
+            ":set n=",
+            ":goal",
+            ":gantt /no/such/dir/x.svg",
+            ":load /",
+            ":load",
+            "(",
+            ")",
+            "()",
+            "pushB()",
+            "pushB(,)",
+            "wait(database, update, x)",
+            "add(1x, Database)",
+            "con(a, b)",
+            "con(database.service)",
+            "del(nobody)",
+            "é(ü)",
+            "pushB(database, update) trailing",
+            ":events",
+            ":restart",
+            ":clear",
+        ];
+        let mut s = Session::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        for stage in [None, Some(":load examples/cps.blt"), Some(":goal update")] {
+            if let Some(setup) = stage {
+                s.eval(setup);
+            }
+            for input in odd {
+                let out = s.eval(input);
+                assert!(
+                    out.is_empty() || out.ends_with('\n'),
+                    "{input:?} -> {out:?}"
+                );
+            }
+        }
+        // A bad value fails the replan; the goal is kept, so a good value
+        // replans it.
+        let out = s.eval(":set n=abc");
+        assert!(
+            out.contains("error: goal `update` was not planned"),
+            "{out}"
+        );
+        let out = s.eval(":set n=1");
+        assert!(out.contains("planned goal `update`"), "{out}");
+    }
+
+    #[test]
+    fn completeness_counts_parentheses() {
+        assert!(is_complete("pushB(a, b)"));
+        assert!(!is_complete("pushB(a,"));
+        assert!(is_complete(":step"));
+        assert!(is_quit(" :q "));
     }
 }
