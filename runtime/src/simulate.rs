@@ -2,7 +2,8 @@
 //! transition takes its cost as duration, messages take no time. Steps at
 //! one instant are taken in a fixed order (sites by index, then instances by
 //! index), so a simulation is deterministic. It drives [`System`], the one
-//! implementation of the semantics.
+//! implementation of the semantics. The event loop is [`Stepper`], one event
+//! per call; [`simulate`] runs it to the end and the REPL steps it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
