@@ -9,6 +9,7 @@ mod explain;
 mod fmt;
 mod lsp;
 mod plan;
+mod repl;
 mod report;
 mod simulate;
 
@@ -42,6 +43,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Run the language server over standard input and output.
     Lsp(lsp::LspArgs),
+    /// Walk through a reconfiguration interactively (or from piped commands).
+    Repl(repl::ReplArgs),
 }
 
 /// Output format of commands that report.
@@ -94,5 +97,6 @@ pub fn main() -> ExitCode {
         Command::Dump(args) => dump::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Repl(args) => repl::run(args),
     }
 }
