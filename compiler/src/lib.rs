@@ -14,6 +14,7 @@ pub mod lsp;
 pub mod pipeline;
 pub mod plan;
 pub mod render;
+pub mod run;
 pub mod source;
 pub mod stdlib;
 mod suggest;
