@@ -127,7 +127,11 @@ pub async fn run_sites<T: Transport>(
     let mut tasks = Vec::new();
     let mut rerun = rerun.into_iter();
     for (vm, inbox) in vms.into_iter().zip(receivers) {
+        let writer = config.checkpoint_dir.as_ref().map(|dir| {
+            CheckpointWriter::spawn(dir.join(format!("{}.ckpt", vm.image().site_name())))
+        });
         let task = SiteTask {
+            writer,
             vm,
             transport: transport.clone(),
             work: work.clone(),
@@ -170,8 +174,15 @@ pub async fn run_sites<T: Transport>(
     let mut vms = Vec::new();
     let mut messages = 0;
     for task in tasks {
-        let (vm, received) = task.await.map_err(|e| format!("a site task failed: {e}"))?;
+        let (vm, received, writer) = task.await.map_err(|e| format!("a site task failed: {e}"))?;
         messages += received;
+        // The last state is written here, after the writer has finished, so
+        // a stopped run always resumes from where it ended.
+        if let Some(writer) = writer {
+            if let Err(e) = writer.finish(&vm) {
+                on_event(&RunEvent::CheckpointError(e));
+            }
+        }
         vms.push(vm);
     }
     Ok(RunOutcome {
@@ -183,6 +194,7 @@ pub async fn run_sites<T: Transport>(
 }
 
 struct SiteTask<T> {
+    writer: Option<CheckpointWriter>,
     vm: SiteVm,
     transport: Arc<T>,
     work: Arc<Work>,
@@ -199,7 +211,7 @@ impl<T: Transport> SiteTask<T> {
         mut inbox: UnboundedReceiver<Vec<u8>>,
         rerun: Vec<(InstanceId, TransitionId)>,
         mut stopped: watch::Receiver<bool>,
-    ) -> (SiteVm, u64) {
+    ) -> (SiteVm, u64, Option<CheckpointWriter>) {
         let (ended_tx, mut ended) = unbounded_channel::<Ended>();
         let mut out = self.vm.start();
         out.start.extend(rerun);
@@ -237,7 +249,7 @@ impl<T: Transport> SiteTask<T> {
                 _ = stopped.changed() => break,
             }
         }
-        (self.vm, self.received)
+        (self.vm, self.received, self.writer)
     }
 
     /// After an event: checkpoint, report, send, start; then release the
@@ -284,19 +296,62 @@ impl<T: Transport> SiteTask<T> {
     }
 
     fn checkpoint(&self) {
-        let Some(dir) = &self.config.checkpoint_dir else {
-            return;
-        };
-        let path = dir.join(format!("{}.ckpt", self.vm.image().site_name()));
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| crate::atomic::write_atomically(&path, &self.vm.checkpoint().encode()));
-        if let Err(e) = written {
-            let message = format!("cannot write `{}`: {e}", path.display());
-            let _ = self
-                .reports
-                .send(Report::Event(RunEvent::CheckpointError(message)));
+        if let Some(writer) = &self.writer {
+            writer.write(self.vm.checkpoint().encode());
         }
     }
+}
+
+/// Writes one site's checkpoints on a thread of its own, so the disk stays
+/// off the site's critical path; when checkpoints come faster than the disk
+/// takes them, only the newest is written.
+struct CheckpointWriter {
+    path: PathBuf,
+    queue: std::sync::mpsc::Sender<Vec<u8>>,
+    thread: std::thread::JoinHandle<Option<String>>,
+}
+
+impl CheckpointWriter {
+    fn spawn(path: PathBuf) -> CheckpointWriter {
+        let (queue, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let target = path.clone();
+        let thread = std::thread::spawn(move || {
+            let mut error = None;
+            while let Ok(mut bytes) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    bytes = newer;
+                }
+                if let Err(e) = write_checkpoint(&target, &bytes) {
+                    error = Some(e);
+                }
+            }
+            error
+        });
+        CheckpointWriter {
+            path,
+            queue,
+            thread,
+        }
+    }
+
+    fn write(&self, bytes: Vec<u8>) {
+        let _ = self.queue.send(bytes);
+    }
+
+    /// Stops the thread and writes `vm`'s final state.
+    fn finish(self, vm: &SiteVm) -> Result<(), String> {
+        drop(self.queue);
+        let earlier = self.thread.join().ok().flatten();
+        write_checkpoint(&self.path, &vm.checkpoint().encode())?;
+        earlier.map_or(Ok(()), Err)
+    }
+}
+
+fn write_checkpoint(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| crate::atomic::write_atomically(path, bytes))
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 /// The [`Job`] of transition `t` of local instance `i`.
