@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod render;
 pub mod repl;
+pub mod run;
 pub mod source;
 pub mod stdlib;
 mod suggest;

@@ -10,8 +10,10 @@
 //! Around the simulator: [`timeline`] (what each instance did and waited
 //! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
 //! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
-//! from one call).
+//! from one call). [`vm`] runs a plan for real: one site VM per site,
+//! resolving remote guards from messages, and an in-process runner.
 
+pub mod atomic;
 pub mod baseline;
 pub mod bitset;
 pub mod bytecode;
@@ -27,6 +29,7 @@ pub mod report;
 pub mod semantics;
 pub mod simulate;
 pub mod timeline;
+pub mod vm;
 pub mod wait_for;
 
 pub use cost::Cost;

@@ -11,6 +11,7 @@ mod lsp;
 mod plan;
 mod repl;
 mod report;
+mod run;
 mod simulate;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Plan a goal and write one bytecode file per site and `inventory.toml`.
     Build(build::BuildArgs),
+    /// Plan a goal and run it for real, every site in this process.
+    Run(run::RunArgs),
     /// Disassemble a site's bytecode file (`.bltc`).
     Dump(dump::DumpArgs),
     /// Rewrite `.blt` files in the canonical layout (`--check`: only list them).
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Build(args) => build::run(args),
+        Command::Run(args) => run::run(args),
         Command::Dump(args) => dump::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),

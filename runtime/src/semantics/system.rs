@@ -7,8 +7,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::ids::{InstanceId, PlaceId, SiteId};
 use crate::model::{Connection, Endpoint, Model, PortKind};
-use crate::program::{endpoint_sites, Instruction, Plan};
+use crate::program::{Instruction, Plan, Universe};
 use crate::semantics::instance::{InstanceState, Requirement, Step};
+use crate::semantics::knowledge::{self, Knowledge};
+use crate::BehaviorId;
 
 /// The global state of a reconfiguration in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,28 +126,17 @@ impl System {
         self.links.get(&e).map_or(&[], Vec::as_slice)
     }
 
-    /// Whether instance `i` has any connection.
-    fn connected(&self, model: &Model, plan: &Plan, i: InstanceId) -> bool {
-        let ty = self.ty(model, plan, i);
-        (0..ty.ports.len()).any(|p| {
-            !self
-                .links(Endpoint {
-                    instance: i,
-                    port: crate::PortId::from_index(p),
-                })
-                .is_empty()
-        })
-    }
-
     fn ty<'m>(&self, model: &'m Model, plan: &Plan, i: InstanceId) -> &'m crate::ComponentType {
         model.ty(plan.universe.instances[i.index()].ty)
     }
 
-    fn provider_of(&self, user: Endpoint) -> Option<Endpoint> {
-        self.links(user)
-            .iter()
-            .find(|c| c.user == user)
-            .map(|c| c.provider)
+    /// This system as a [`Knowledge`]: every instance is local to it.
+    fn everything<'a>(&'a self, model: &'a Model, plan: &'a Plan) -> Everything<'a> {
+        Everything {
+            system: self,
+            model,
+            plan,
+        }
     }
 
     /// Whether an endpoint's port is active (false if the instance does not
@@ -164,50 +155,7 @@ impl System {
         i: InstanceId,
         r: Requirement,
     ) -> Result<(), String> {
-        let name = |j: InstanceId| plan.universe.instances[j.index()].name.as_str();
-        let ty = self.ty(model, plan, i);
-        match r {
-            Requirement::UsersInactive(port) => {
-                let me = Endpoint { instance: i, port };
-                for c in self.links(me).iter().filter(|c| c.provider == me) {
-                    if self.port_active(model, plan, c.user) {
-                        let uty = self.ty(model, plan, c.user.instance);
-                        return Err(format!(
-                            "{}.{} would go inactive while {}.{} uses it",
-                            name(i),
-                            ty.port(port).name,
-                            name(c.user.instance),
-                            uty.port(c.user.port).name
-                        ));
-                    }
-                }
-                Ok(())
-            }
-            Requirement::ProviderServing(port) => {
-                let me = Endpoint { instance: i, port };
-                let Some(p) = self.provider_of(me) else {
-                    return Err(format!(
-                        "{}.{} is not connected",
-                        name(i),
-                        ty.port(port).name
-                    ));
-                };
-                let pty = self.ty(model, plan, p.instance);
-                let refusing = self.states[p.instance.index()]
-                    .as_ref()
-                    .is_none_or(|s| s.refusing(pty, p.port));
-                if refusing {
-                    return Err(format!(
-                        "{}.{} needs {}.{}, which is refusing",
-                        name(i),
-                        ty.port(port).name,
-                        name(p.instance),
-                        pty.port(p.port).name
-                    ));
-                }
-                Ok(())
-            }
-        }
+        knowledge::requirement_holds(&self.everything(model, plan), i, r)
     }
 
     /// Whether `step` of instance `i` can happen now (local precondition and
@@ -285,66 +233,7 @@ impl System {
         let Some(ins) = self.head(plan, site) else {
             return Err("the program is exhausted".into());
         };
-        let u = &plan.universe;
-        let name = |j: InstanceId| u.instances[j.index()].name.as_str();
-        let exists = |j: InstanceId| self.states[j.index()].is_some();
-        let touching = |j: InstanceId| self.connected(model, plan, j);
-        let ok = match ins {
-            Instruction::Add(c, _) => (!exists(c))
-                .then_some(())
-                .ok_or_else(|| format!("{} already exists", name(c))),
-            Instruction::Del(c) => match &self.states[c.index()] {
-                None => Err(format!("{} does not exist", name(c))),
-                Some(s) if !s.idle() => Err(format!("{} is not idle", name(c))),
-                Some(_) if touching(c) => Err(format!("{} is still connected", name(c))),
-                Some(_) => Ok(()),
-            },
-            Instruction::Con(c) => {
-                if self.connections.contains(&c) {
-                    Ok(())
-                } else if !exists(c.provider.instance) || !exists(c.user.instance) {
-                    Err("an endpoint does not exist yet".into())
-                } else if self.provider_of(c.user).is_some() {
-                    Err(format!("{} already has a provider", name(c.user.instance)))
-                } else {
-                    Ok(())
-                }
-            }
-            Instruction::Dcon(c) => {
-                let sites = endpoint_sites(u, &c);
-                if !sites.iter().all(|s| self.dcon_reached.contains(&(*s, c))) {
-                    Err("the other endpoint's site has not reached this dcon".into())
-                } else if self.port_active(model, plan, c.user) {
-                    Err(format!("{} still uses the port", name(c.user.instance)))
-                } else {
-                    Ok(())
-                }
-            }
-            Instruction::PushB(c, _) => exists(c)
-                .then_some(())
-                .ok_or_else(|| format!("{} does not exist", name(c))),
-            Instruction::Wait(c, b, k) => {
-                let pushed = self.pushes[c.index()][b.index()] >= k;
-                let finished = self.states[c.index()]
-                    .as_ref()
-                    .is_some_and(|s| s.finished[b.index()] >= k);
-                if pushed && finished {
-                    Ok(())
-                } else if !pushed {
-                    Err(format!(
-                        "push #{k} of {} on {} has not executed",
-                        behavior_name(model, plan, c, b),
-                        name(c)
-                    ))
-                } else {
-                    Err(format!(
-                        "{} has not finished {} #{k}",
-                        name(c),
-                        behavior_name(model, plan, c, b)
-                    ))
-                }
-            }
-        };
+        let ok = knowledge::instruction_enabled(&self.everything(model, plan), site, ins);
         ok.map(|()| ins)
     }
 
@@ -446,14 +335,6 @@ impl System {
     }
 }
 
-fn behavior_name(model: &Model, plan: &Plan, c: InstanceId, b: crate::BehaviorId) -> String {
-    model
-        .ty(plan.universe.instances[c.index()].ty)
-        .behavior(b)
-        .name
-        .clone()
-}
-
 /// Instances of the universe, by name (for tools and tests).
 pub fn instance_index(plan: &Plan) -> HashMap<&str, InstanceId> {
     plan.universe
@@ -462,4 +343,57 @@ pub fn instance_index(plan: &Plan) -> HashMap<&str, InstanceId> {
         .enumerate()
         .map(|(i, inst)| (inst.name.as_str(), InstanceId::from_index(i)))
         .collect()
+}
+
+/// [`System`] with its model and plan: the decider that knows everything.
+struct Everything<'a> {
+    system: &'a System,
+    model: &'a Model,
+    plan: &'a Plan,
+}
+
+impl Knowledge for Everything<'_> {
+    fn model(&self) -> &Model {
+        self.model
+    }
+
+    fn universe(&self) -> &Universe {
+        &self.plan.universe
+    }
+
+    fn is_local(&self, _: InstanceId) -> bool {
+        true
+    }
+
+    fn state(&self, i: InstanceId) -> Option<&InstanceState> {
+        self.system.states[i.index()].as_ref()
+    }
+
+    fn pushes(&self, i: InstanceId, b: BehaviorId) -> u32 {
+        self.system.pushes[i.index()][b.index()]
+    }
+
+    fn links(&self, e: Endpoint) -> &[Connection] {
+        self.system.links(e)
+    }
+
+    fn connected(&self, c: &Connection) -> bool {
+        self.system.connections.contains(c)
+    }
+
+    fn dcon_reached(&self, site: SiteId, c: &Connection) -> bool {
+        self.system.dcon_reached.contains(&(site, *c))
+    }
+
+    fn remote_user_active(&self, _: &Connection) -> Option<bool> {
+        None
+    }
+
+    fn remote_provider_serving(&self, _: &Connection) -> Option<bool> {
+        None
+    }
+
+    fn remote_finished(&self, _: InstanceId, _: BehaviorId) -> Option<u32> {
+        None
+    }
 }

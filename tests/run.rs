@@ -1,0 +1,153 @@
+//! The site VMs run in-process against the simulator (the oracle of
+//! STYLE.md): for each reference case, the distributed run's final state
+//! equals the simulator's, with an in-order transport and with one that
+//! duplicates and reorders every message.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ballet_compiler::plan::{plan, Planned};
+use ballet_compiler::run::{site_images, FinalState};
+use ballet_runtime::vm::{
+    run_sites, ExecConfig, Mailboxes, MemoryTransport, RunConfig, RunOutcome, SiteVm, Transport,
+};
+use ballet_runtime::{Model, SiteId};
+use ballet_tests::example_goal;
+
+fn planned(path: &str, goal: &str, n: usize) -> (Model, Planned) {
+    let (model, g) = example_goal(path, goal, &[("n", &n.to_string())]);
+    let planned = plan(&model, &g).unwrap_or_else(|e| panic!("{path} {goal}: {e:?}"));
+    (model, planned)
+}
+
+fn config() -> RunConfig {
+    RunConfig {
+        exec: ExecConfig {
+            unit: Duration::from_millis(1),
+            ..ExecConfig::default()
+        },
+        checkpoint_dir: None,
+    }
+}
+
+fn run_with<T: Transport>(
+    model: &Model,
+    planned: &Planned,
+    transport: impl FnOnce(Mailboxes) -> T,
+) -> RunOutcome {
+    let vms: Vec<SiteVm> = site_images(model, planned)
+        .into_iter()
+        .map(SiteVm::new)
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let outcome = runtime.block_on(async {
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            run_sites(vms, Vec::new(), transport, config(), |_| {}),
+        )
+        .await
+    });
+    outcome.expect("the run ends").expect("the run starts")
+}
+
+/// Delivers every message after a pseudo-random number of scheduler turns
+/// (so messages overtake each other) and a third of them twice.
+struct Faulty {
+    mailboxes: Mailboxes,
+    seed: AtomicU64,
+    duplicated: Arc<AtomicU64>,
+}
+
+impl Faulty {
+    fn next(&self) -> u64 {
+        let x = self
+            .seed
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+impl Transport for Faulty {
+    fn send(&self, to: SiteId, payload: Vec<u8>) {
+        let copies = if self.next().is_multiple_of(3) { 2 } else { 1 };
+        if copies == 2 {
+            self.duplicated.fetch_add(1, Ordering::Relaxed);
+        }
+        for _ in 0..copies {
+            let reservation = self.mailboxes.reserve();
+            let turns = self.next() % 16;
+            let payload = payload.clone();
+            tokio::spawn(async move {
+                for _ in 0..turns {
+                    tokio::task::yield_now().await;
+                }
+                reservation.deliver(to, payload);
+            });
+        }
+    }
+}
+
+fn check(path: &str, goal: &str, n: usize) {
+    let (model, planned) = planned(path, goal, n);
+    let expected = FinalState::of_system(&model, &planned.plan, &planned.run.system);
+    let what = format!("{path} {goal} n={n}");
+    let outcome = run_with(&model, &planned, MemoryTransport);
+    assert!(
+        outcome.failures.is_empty(),
+        "{what}: {:?}",
+        outcome.failures
+    );
+    assert!(outcome.done(), "{what}: not every site is done");
+    assert_eq!(FinalState::of_vms(&outcome.vms), expected, "{what}");
+
+    let duplicated = Arc::new(AtomicU64::new(0));
+    let outcome = run_with(&model, &planned, |mailboxes| Faulty {
+        mailboxes,
+        seed: AtomicU64::new(n as u64 * 7919),
+        duplicated: duplicated.clone(),
+    });
+    assert!(
+        outcome.done(),
+        "{what}, faulty transport: not every site is done"
+    );
+    assert_eq!(
+        FinalState::of_vms(&outcome.vms),
+        expected,
+        "{what}, faulty transport"
+    );
+    if outcome.messages > 3 {
+        assert!(
+            duplicated.load(Ordering::Relaxed) > 0,
+            "{what}: no duplicate injected"
+        );
+    }
+}
+
+#[test]
+fn cps_deploy_ends_where_the_simulator_does() {
+    check("examples/cps.blt", "deploy", 2);
+}
+
+#[test]
+fn cps_update_ends_where_the_simulator_does() {
+    check("examples/cps.blt", "update", 2);
+}
+
+#[test]
+fn openstack_deploy_ends_where_the_simulator_does() {
+    check("examples/openstack.blt", "deploy", 1);
+}
+
+#[test]
+fn openstack_update_ends_where_the_simulator_does() {
+    check("examples/openstack.blt", "update", 1);
+}
