@@ -6,12 +6,14 @@
 //! SEMANTICS.md (instance steps, guards, program instructions), used by the
 //! [`simulate`] module and, later, by the planner, the VM and the verifier.
 //! [`bytecode`] is the per-site file format a site agent loads, and
-//! [`inventory`] the addresses of the sites.
+//! [`inventory`] the addresses of the sites, and [`net`] the agents' network
+//! transport (authenticated, encrypted, reliable).
 //! Around the simulator: [`timeline`] (what each instance did and waited
 //! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
 //! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
 //! from one call).
 
+pub mod atomic;
 pub mod baseline;
 pub mod bitset;
 pub mod bytecode;
@@ -20,6 +22,7 @@ pub mod event_graph;
 pub mod ids;
 pub mod inventory;
 pub mod model;
+pub mod net;
 pub mod program;
 pub mod recorded;
 pub mod report;
