@@ -101,7 +101,8 @@ async fn a_node_killed_and_restarted_from_its_checkpoint_loses_and_repeats_nothi
     }
     let mut saved = App::default();
     let mut crashes = 0;
-    'incarnation: loop {
+    // The last incarnation stays up until site 0 has every reply.
+    let _last = 'incarnation: loop {
         let (b, mut rb) = cluster.start(1, Some(dir.clone())).await;
         let mut app = saved.clone();
         while app.handled.len() < N as usize {
@@ -123,8 +124,8 @@ async fn a_node_killed_and_restarted_from_its_checkpoint_loses_and_repeats_nothi
                 continue 'incarnation;
             }
         }
-        break;
-    }
+        break (b, rb);
+    };
     assert_eq!(crashes, 2);
     // Site 0 got every reply once and in order, although site 1 sent the
     // ones after each checkpoint twice.

@@ -7,6 +7,7 @@ mod check;
 mod dump;
 mod explain;
 mod fmt;
+mod keygen;
 mod lsp;
 mod plan;
 mod report;
@@ -42,6 +43,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Run the language server over standard input and output.
     Lsp(lsp::LspArgs),
+    /// Generate the cluster's credentials (one key pair per site of an inventory).
+    Keygen(keygen::KeygenArgs),
 }
 
 /// Output format of commands that report.
@@ -94,5 +97,6 @@ pub fn main() -> ExitCode {
         Command::Dump(args) => dump::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Keygen(args) => keygen::run(args),
     }
 }

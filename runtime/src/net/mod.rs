@@ -212,6 +212,12 @@ impl Sender {
         self.shared.unacked()
     }
 
+    /// Waits until every payload queued so far has been acknowledged (or
+    /// the transport is shut down): before an agent exits, say.
+    pub async fn settled(&self) {
+        self.shared.settled().await
+    }
+
     /// The address the transport listens on (`None` for the in-memory one).
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.shared.local_addr()

@@ -77,6 +77,8 @@ pub struct Shared {
     local_addr: Option<SocketAddr>,
     inbound: mpsc::UnboundedSender<Delivery>,
     stats: watch::Sender<NetStats>,
+    /// Bumped on every acknowledgement received.
+    acks: watch::Sender<u64>,
     /// Cancelled to stop every task.
     pub cancel: CancellationToken,
     /// Every task of the transport, to wait for them on shutdown.
@@ -220,6 +222,7 @@ impl Shared {
             local_addr,
             inbound: tx,
             stats: watch::Sender::new(NetStats::default()),
+            acks: watch::Sender::new(0),
             cancel: CancellationToken::new(),
             tasks: TaskTracker::new(),
         };
@@ -329,6 +332,22 @@ impl Shared {
     pub fn on_ack(&self, from: SiteId, epoch: u64, upto: u64) {
         if let Some(cell) = self.cell(from) {
             Self::lock(cell).outbox.ack(epoch, upto);
+            self.acks.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Waits until nothing is left unacknowledged (or the transport stops).
+    pub async fn settled(&self) {
+        let mut acks = self.acks.subscribe();
+        loop {
+            acks.borrow_and_update();
+            if self.unacked() == 0 || self.cancel.is_cancelled() {
+                return;
+            }
+            tokio::select! {
+                _ = acks.changed() => {}
+                _ = self.cancel.cancelled() => return,
+            }
         }
     }
 

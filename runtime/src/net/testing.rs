@@ -21,6 +21,7 @@
 //! while ([`RETRANSMIT`]), everything unacknowledged is sent again, as a
 //! retransmission timer would.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -40,6 +41,9 @@ pub const RETRANSMIT: Duration = Duration::from_millis(10);
 
 /// The largest payload of the in-memory transport.
 const MAX_PAYLOAD: usize = 16 << 20;
+
+/// A reordered packet is picked among this many ready ones.
+const REORDER_SPAN: usize = 16;
 
 /// Packets moved per step before the driver lets other tasks run.
 const PACKETS_PER_TURN: usize = 64;
@@ -94,7 +98,6 @@ struct Packet {
     from: SiteId,
     to: SiteId,
     msg: Msg,
-    ready_at: u64,
     /// A duplicate, which is not duplicated again.
     copy: bool,
 }
@@ -231,7 +234,9 @@ struct Link {
 async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, faults: Faults) {
     let n = inner.sites;
     let mut links = vec![Link::default(); n * n];
-    let mut flight: Vec<Packet> = Vec::new();
+    // Packets by (time they are ready, order of sending).
+    let mut flight: BTreeMap<(u64, u64), Packet> = BTreeMap::new();
+    let mut sent = 0u64;
     let mut step = 0u64;
     loop {
         let nodes: Vec<Option<Arc<Shared>>> = lock(&inner.nodes)
@@ -254,13 +259,13 @@ async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, fault
                         link.sent = seq;
                     }
                     let ready_at = step + rng.upto(faults.max_delay);
-                    flight.push(Packet {
+                    let packet = Packet {
                         from,
                         to,
                         msg,
-                        ready_at,
                         copy: false,
-                    });
+                    };
+                    flight.insert((ready_at, next_id(&mut sent)), packet);
                 }
                 if let Some(cell) = node.cell(to) {
                     let ack = *cell.ackable.borrow();
@@ -271,13 +276,13 @@ async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, fault
                             epoch: ack.epoch,
                             upto: ack.upto,
                         };
-                        flight.push(Packet {
+                        let packet = Packet {
                             from,
                             to,
                             msg,
-                            ready_at,
                             copy: false,
-                        });
+                        };
+                        flight.insert((ready_at, next_id(&mut sent)), packet);
                     }
                 }
             }
@@ -308,11 +313,10 @@ async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, fault
                 let ready_at = step + 1 + rng.upto(faults.max_delay);
                 let copy = Packet {
                     msg: packet.msg.clone(),
-                    ready_at,
                     copy: true,
                     ..packet
                 };
-                flight.push(copy);
+                flight.insert((ready_at, next_id(&mut sent)), copy);
             }
             stats.delivered += 1;
             drop(stats);
@@ -333,26 +337,32 @@ async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, fault
     }
 }
 
-/// Removes the next packet to deliver: the oldest ready one, or a random
-/// ready one when reordering; advances the clock when none is ready.
+/// The next packet number (ties between packets ready at the same step go
+/// to the one sent first).
+fn next_id(sent: &mut u64) -> u64 {
+    *sent += 1;
+    *sent
+}
+
+/// Removes the next packet to deliver: the oldest ready one, or, when
+/// reordering, a random one of the next [`REORDER_SPAN`] ready ones; advances
+/// the clock when none is ready.
 fn take_ready(
-    flight: &mut Vec<Packet>,
+    flight: &mut BTreeMap<(u64, u64), Packet>,
     step: &mut u64,
     rng: &mut Rng,
     faults: &Faults,
     inner: &Inner,
 ) -> Option<Packet> {
-    let earliest = flight.iter().map(|p| p.ready_at).min()?;
+    let (&(earliest, _), _) = flight.first_key_value()?;
     *step = (*step).max(earliest);
-    let ready: Vec<usize> = (0..flight.len())
-        .filter(|&i| flight[i].ready_at <= *step)
-        .collect();
-    let pick = if ready.len() > 1 && rng.chance(faults.reorder) {
+    let ready = flight.range(..(*step + 1, 0)).take(REORDER_SPAN).count();
+    let mut pick = 0;
+    if ready > 1 && rng.chance(faults.reorder) {
         lock(&inner.stats).reordered += 1;
-        ready[rng.upto(ready.len() as u64 - 1) as usize]
-    } else {
-        ready[0]
-    };
+        pick = rng.upto(ready as u64 - 1) as usize;
+    }
+    let key = *flight.keys().nth(pick)?;
     *step += 1;
-    Some(flight.remove(pick))
+    flight.remove(&key)
 }
