@@ -65,6 +65,7 @@ mod noise;
 mod peer;
 mod reliable;
 mod shared;
+mod state;
 pub mod testing;
 
 use std::fmt;
@@ -78,7 +79,8 @@ use tokio_util::sync::DropGuard;
 
 pub use frame::{Hello, MAGIC, MAX_MAX_FRAME, MIN_MAX_FRAME, PROTOCOL_VERSION};
 pub use keys::{ClusterKeys, Credentials};
-pub use reliable::{Outbox, PeerSnapshot, Snapshot, STATE_FILE};
+pub use reliable::Outbox;
+pub use state::{PeerSnapshot, Snapshot, STATE_FILE};
 
 use crate::SiteId;
 use shared::{Inbound, Shared};

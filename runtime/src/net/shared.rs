@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{mpsc, watch, Notify};
@@ -14,7 +13,8 @@ use tokio_util::task::TaskTracker;
 
 use super::frame::{Msg, MAX_MAX_FRAME, MIN_MAX_FRAME};
 use super::noise::max_plain;
-use super::reliable::{Ack, Arrival, Inbox, Outbox, PeerSnapshot, Snapshot};
+use super::reliable::{Ack, Arrival, Inbox, Outbox};
+use super::state::{fresh_epoch, PeerSnapshot, Persist, Snapshot, Start};
 use super::{NetConfig, NetError, NetStats};
 use crate::SiteId;
 
@@ -30,38 +30,6 @@ pub struct PeerCell {
 struct PeerState {
     outbox: Outbox,
     inbox: Inbox,
-}
-
-/// Where checkpoints go.
-pub enum Persist {
-    /// Nowhere: payloads are acknowledged as soon as they are taken.
-    Nothing,
-    /// `net.state` in this directory.
-    Dir(PathBuf),
-    /// In memory (the test transport's crashes).
-    Memory(Mutex<Option<Snapshot>>),
-}
-
-/// How a transport starts.
-pub enum Start {
-    /// Without state, numbering in this epoch.
-    Fresh(u64),
-    /// From a checkpoint.
-    Restored(Snapshot),
-}
-
-impl Start {
-    /// From `restored` if there is one, else fresh in `epoch`.
-    pub fn from(restored: Option<Snapshot>, epoch: u64) -> Self {
-        restored.map_or(Start::Fresh(epoch), Start::Restored)
-    }
-
-    fn epoch(&self) -> u64 {
-        match self {
-            Start::Fresh(epoch) => *epoch,
-            Start::Restored(snapshot) => snapshot.epoch,
-        }
-    }
 }
 
 /// See the module documentation.
@@ -91,15 +59,6 @@ pub type Delivery = (SiteId, u64, u64, Vec<u8>);
 
 /// The receiving end of the application's queue.
 pub type Inbound = mpsc::UnboundedReceiver<Delivery>;
-
-/// The epoch of a site that starts without state: its start time in
-/// nanoseconds, larger than any earlier incarnation's as long as the clock
-/// does not step back across a restart.
-pub fn fresh_epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-}
 
 impl Shared {
     /// The state of a TCP transport: checks `config`, restores the state

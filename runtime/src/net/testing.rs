@@ -31,7 +31,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::frame::Msg;
 use super::reliable::Ack;
-use super::shared::{Persist, Shared, Start};
+use super::shared::Shared;
+use super::state::{Persist, Start};
 use super::{halves, NetError, Receiver, Sender, Snapshot};
 use crate::SiteId;
 
