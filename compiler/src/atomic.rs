@@ -1,5 +1,4 @@
-//! Replacing a file atomically: the one implementation lives in the runtime
-//! (the VM checkpoints with it); re-exported for the commands that write
-//! files.
+//! Atomic file writes live in the runtime (site agents checkpoint with them
+//! too); this module keeps the compiler's paths working.
 
-pub use ballet_runtime::atomic::write_atomically;
+pub use ballet_runtime::atomic::*;

@@ -1,14 +1,26 @@
 //! Replacing a file atomically: write a temporary file in the same
 //! directory, flush it to disk, give it the old file's permissions, rename
 //! it over the target. A reader (or a crash) sees the old file or the new
-//! one, never half of one. Used by every command that writes files.
+//! one, never half of one. Used by every command that writes files and by
+//! the agents' checkpoints.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, false)
+}
+
+/// Writes `bytes` to `path` atomically, readable and writable by the owner
+/// only (mode 0600 on Unix) from the moment the temporary file is created:
+/// for secrets such as the cluster's key file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, true)
+}
+
+fn write_with(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -21,17 +33,69 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
+    if private {
+        // A temporary file left by a crash would keep its old mode.
+        let _ = std::fs::remove_file(&temp);
+    }
     let result = (|| {
-        let mut file = File::create(&temp)?;
+        let mut file = create(&temp, private)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
+        if !private {
+            if let Ok(meta) = std::fs::metadata(path) {
+                std::fs::set_permissions(&temp, meta.permissions())?;
+            }
         }
-        std::fs::rename(&temp, path)
+        std::fs::rename(&temp, path)?;
+        // The rename itself is durable only once the directory is synced.
+        if let Ok(dir) = File::open(dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Creates (truncating) the temporary file, owner-only if `private`.
+fn create(path: &Path, private: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_files_and_keeps_secrets_private() {
+        let dir = std::env::temp_dir().join(format!("ballet-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("f");
+        write_atomically(&path, b"one").expect("write");
+        write_atomically(&path, b"two").expect("write");
+        assert_eq!(std::fs::read(&path).expect("read"), b"two");
+        let secret = dir.join("s");
+        write_private(&secret, b"k").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&secret)
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }

@@ -6,7 +6,8 @@
 //! SEMANTICS.md (instance steps, guards, program instructions), used by the
 //! [`simulate`] module and, later, by the planner, the VM and the verifier.
 //! [`bytecode`] is the per-site file format a site agent loads, and
-//! [`inventory`] the addresses of the sites.
+//! [`inventory`] the addresses of the sites, and [`net`] the agents' network
+//! transport (authenticated, encrypted, reliable).
 //! Around the simulator: [`timeline`] (what each instance did and waited
 //! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
 //! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
@@ -23,6 +24,7 @@ pub mod explore;
 pub mod ids;
 pub mod inventory;
 pub mod model;
+pub mod net;
 pub mod program;
 pub mod recorded;
 pub mod report;

@@ -7,6 +7,7 @@ mod check;
 mod dump;
 mod explain;
 mod fmt;
+mod keygen;
 mod lsp;
 mod plan;
 mod repl;
@@ -48,6 +49,8 @@ enum Command {
     Lsp(lsp::LspArgs),
     /// Walk through a reconfiguration interactively (or from piped commands).
     Repl(repl::ReplArgs),
+    /// Generate the cluster's credentials (one key pair per site of an inventory).
+    Keygen(keygen::KeygenArgs),
 }
 
 /// Output format of commands that report.
@@ -102,5 +105,6 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Keygen(args) => keygen::run(args),
     }
 }
