@@ -2,41 +2,11 @@
 //! printed, the JSON format, and robustness against hostile input.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// The workspace root, where `examples/` and `tests/fixtures/` live.
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+mod common;
 
-/// Runs `balletc ARGS` from the workspace root.
-fn balletc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_balletc"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("balletc runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing both streams on failure.
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit code {code}\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
+use common::{assert_exit, balletc, scratch, stderr, stdout, ROOT};
 
 #[track_caller]
 fn assert_no_panic(o: &Output) {
@@ -45,14 +15,6 @@ fn assert_no_panic(o: &Output) {
         "balletc panicked:\n{}",
         stderr(o)
     );
-}
-
-/// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("balletc-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
 }
 
 /// Writes `bytes` to a scratch file and returns its path as a string.

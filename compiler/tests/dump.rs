@@ -2,7 +2,6 @@
 //! `ballet_compiler::build::write_build`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use ballet_compiler::build::write_build;
 use ballet_compiler::check::{analyze, Options};
@@ -12,23 +11,9 @@ use ballet_runtime::inventory::parse_inventory;
 use ballet_runtime::program::{Instruction, Plan, Universe};
 use ballet_runtime::InstanceId;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+mod common;
 
-fn balletc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_balletc"))
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("balletc runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("balletc-dump-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
+use common::{assert_exit, balletc, scratch, ROOT};
 
 /// Builds the CPS deploy plan (push `deploy` everywhere) into `dir`.
 fn build_cps_deploy(dir: &Path) -> Vec<PathBuf> {
@@ -54,18 +39,6 @@ fn build_cps_deploy(dir: &Path) -> Vec<PathBuf> {
     };
     let start: Vec<_> = goal.start_places.iter().copied().map(Some).collect();
     write_build(dir, model, &plan, &start, &a.connections, &[], 7400).expect("build written")
-}
-
-#[track_caller]
-fn assert_exit(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
 }
 
 #[test]
