@@ -169,12 +169,9 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
     None
 }
 
-/// Whether `port` is active at a stable marking.
+/// Whether `port` is active at a stable marking (the semantics' rule).
 pub fn port_on(ty: &ComponentType, marking: &BitSet, port: PortId) -> bool {
-    ty.port(port)
-        .group
-        .iter()
-        .any(|g| marking.contains(g.index()))
+    ballet_runtime::semantics::marking_serves(ty, marking, port)
 }
 
 /// Whether executing `edge` makes `port` active at some moment when it was

@@ -103,8 +103,7 @@ impl InstanceState {
     /// Whether the port is active (§2): its group holds a marked place, a
     /// running group transition or a pending arrival of one.
     pub fn port_active(&self, ty: &ComponentType, port: PortId) -> bool {
-        let p = ty.port(port);
-        p.group.iter().any(|g| self.marked.contains(g.index()))
+        marking_serves(ty, &self.marked, port)
             || self
                 .running
                 .iter()
@@ -304,6 +303,17 @@ impl InstanceState {
         }
         started
     }
+}
+
+/// Whether `port` is active at a stable marking (no running transition, no
+/// pending arrival): some marked place is in its group. The planner reads
+/// port activity of stable states through this, the same rule as
+/// [`InstanceState::port_active`].
+pub fn marking_serves(ty: &ComponentType, marked: &BitSet, port: PortId) -> bool {
+    ty.port(port)
+        .group
+        .iter()
+        .any(|g| marked.contains(g.index()))
 }
 
 /// The transitions of behavior `b` leaving place `p`.

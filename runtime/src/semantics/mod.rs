@@ -10,5 +10,5 @@ pub mod instance;
 pub mod knowledge;
 pub mod system;
 
-pub use instance::{InstanceState, Requirement, Step};
+pub use instance::{marking_serves, InstanceState, Requirement, Step};
 pub use system::{Blocked, Guards, System};
