@@ -191,3 +191,12 @@ pub fn cycle(model: &Model, plan: &Plan, system: &System) -> Option<Vec<Node>> {
     }
     None
 }
+
+/// The cycle by node name, closed: `a -> b -> c -> a`.
+pub fn cycle_text(model: &Model, plan: &Plan, system: &System) -> Option<String> {
+    let names: Vec<String> = cycle(model, plan, system)?
+        .iter()
+        .map(|n| n.name(plan))
+        .collect();
+    Some(format!("{} -> {}", names.join(" -> "), names[0]))
+}

@@ -201,13 +201,10 @@ fn text(
                 d.time,
                 d.blocked.len()
             );
-            if let Some(cycle) = cycle(model, plan, run) {
-                let _ = writeln!(
-                    out,
-                    "wait-for cycle: {} -> {}",
-                    cycle.join(" -> "),
-                    cycle[0]
-                );
+            if let Some(cycle) =
+                ballet_runtime::wait_for::cycle_text(model, plan, &run.outcome.system)
+            {
+                let _ = writeln!(out, "wait-for cycle: {cycle}");
             }
         }
         None => {

@@ -42,11 +42,8 @@ pub fn reached(
                 ),
             })
             .collect();
-        let cycle = ballet_runtime::wait_for::cycle(model, plan, &run.system)
-            .map(|c| {
-                let names: Vec<String> = c.iter().map(|n| n.name(plan)).collect();
-                format!(" (wait-for cycle: {} -> {})", names.join(" -> "), names[0])
-            })
+        let cycle = ballet_runtime::wait_for::cycle_text(model, plan, &run.system)
+            .map(|c| format!(" (wait-for cycle: {c})"))
             .unwrap_or_default();
         return Err(format!(
             "the plan deadlocks at t = {}: {}{cycle}",
