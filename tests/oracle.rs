@@ -563,3 +563,63 @@ fn reduced_exploration_finds_the_same_deadlocks_and_final_states() {
         "compared {compared}, with deadlock {with_deadlock}"
     );
 }
+
+/// Site planners over a real network receive messages in any order that
+/// keeps each channel FIFO; the plan must not depend on it (that is how
+/// `balletc apply` on the agents plans what `balletc plan` plans). Random
+/// systems and the case studies, each under random delivery orders.
+#[test]
+fn plans_do_not_depend_on_the_order_messages_arrive_in() {
+    use ballet_compiler::plan::plan_delivering;
+    let mut cases: Vec<(Model, Goal, String)> = Vec::new();
+    for seed in 0..300u64 {
+        if let Some((model, goal)) = checked(&random_program(seed)) {
+            cases.push((model, goal, format!("seed {seed}")));
+        }
+    }
+    for (file, goal, n) in [
+        ("cps", "deploy", 3),
+        ("cps", "update", 3),
+        ("openstack", "deploy", 2),
+        ("openstack", "update", 2),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../examples/{file}.blt"));
+        let text = std::fs::read_to_string(&path).expect("example");
+        let mut d = Diagnostics::default();
+        let program = load(
+            format!("{file}.blt"),
+            text,
+            Origin::Path(path.clone()),
+            &mut d,
+        );
+        let analysis = analyze(
+            &program,
+            &Options {
+                defines: vec![("n".into(), n.to_string())],
+            },
+            &mut d,
+        );
+        let g = analysis.goal(goal).expect("goal").clone();
+        cases.push((analysis.model, g, format!("{file} {goal} n={n}")));
+    }
+    let mut decided = 0;
+    for (k, (model, goal, name)) in cases.iter().enumerate() {
+        let fifo = plan(model, goal);
+        for order in 0..8u64 {
+            let mut rng = Rng(k as u64 * 1000 + order);
+            let other = plan_delivering(model, goal, &mut |n| rng.below(n));
+            match (&fifo, &other) {
+                (Ok(a), Ok(b)) => assert_eq!(a.plan, b.plan, "{name}, order {order}"),
+                (Err(_), Err(_)) => {}
+                _ => panic!(
+                    "{name}, order {order}: verdicts differ ({} vs {})",
+                    fifo.is_ok(),
+                    other.is_ok()
+                ),
+            }
+        }
+        decided += usize::from(fifo.is_ok());
+    }
+    assert!(decided > 50, "too few plannable cases: {decided}");
+}
