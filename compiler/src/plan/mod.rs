@@ -18,6 +18,7 @@ pub mod local;
 pub mod network;
 pub mod problem;
 pub mod protocol;
+pub mod session;
 pub mod site;
 pub mod text;
 pub mod unsat;
