@@ -32,3 +32,5 @@ pub use payload::Payload;
 pub use setup::AgentSetup;
 pub use status::AgentStatus;
 pub use store::Store;
+/// Stops an agent ([`Agent::run`]).
+pub use tokio_util::sync::CancellationToken;
