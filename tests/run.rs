@@ -1,7 +1,8 @@
 //! The site VMs run in-process against the simulator (the oracle of
 //! STYLE.md): for each reference case, the distributed run's final state
-//! equals the simulator's, with an in-order transport and with one that
-//! duplicates and reorders every message.
+//! equals the simulator's, with an in-order transport, with one that
+//! duplicates and reorders every message, and as agents over loopback TCP
+//! (what `balletc run` does).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use ballet_compiler::plan::{plan, Planned};
 use ballet_compiler::run::{site_images, FinalState};
+use ballet_runtime::agent::{run_cluster, Agent, ClusterConfig};
 use ballet_runtime::vm::{
     run_sites, ExecConfig, Mailboxes, MemoryTransport, RunConfig, RunOutcome, SiteVm, Transport,
 };
@@ -51,6 +53,27 @@ fn run_with<T: Transport>(
             run_sites(vms, Vec::new(), transport, config(), |_| {}),
         )
         .await
+    });
+    outcome.expect("the run ends").expect("the run starts")
+}
+
+/// Every site as an agent over loopback TCP.
+fn run_tcp(model: &Model, planned: &Planned) -> RunOutcome {
+    let agents: Vec<Agent> = site_images(model, planned)
+        .into_iter()
+        .map(|image| Agent::new(SiteVm::new(image)))
+        .collect();
+    let config = ClusterConfig {
+        exec: config().exec,
+        ..ClusterConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let outcome = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(60), run_cluster(agents, config, |_| {})).await
     });
     outcome.expect("the run ends").expect("the run starts")
 }
@@ -130,6 +153,15 @@ fn check(path: &str, goal: &str, n: usize) {
             "{what}: no duplicate injected"
         );
     }
+
+    let outcome = run_tcp(&model, &planned);
+    assert!(
+        outcome.failures.is_empty(),
+        "{what}, TCP: {:?}",
+        outcome.failures
+    );
+    assert!(outcome.done(), "{what}, TCP: not every site is done");
+    assert_eq!(FinalState::of_vms(&outcome.vms), expected, "{what}, TCP");
 }
 
 #[test]

@@ -12,8 +12,11 @@
 //! for), [`event_graph`] (the longest-path makespan of SEMANTICS.md §6),
 //! [`baseline`] (the sequential "Muse" schedule) and [`report`] (all of it
 //! from one call). [`vm`] runs a plan for real: one site VM per site,
-//! resolving remote guards from messages, and an in-process runner.
+//! resolving remote guards from messages, and an in-process runner;
+//! [`agent`] drives a VM over the network transport (one site per process,
+//! or every site of a run in this process over loopback TCP).
 
+pub mod agent;
 pub mod atomic;
 pub mod baseline;
 pub mod bitset;

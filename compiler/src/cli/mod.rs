@@ -2,18 +2,21 @@
 //! clap and calls into the library; exit codes are 0 (success), 1 (errors in
 //! the input or a failed operation) and 2 (usage).
 
+mod agent;
 mod build;
 mod check;
 mod dump;
 mod explain;
 mod fmt;
 mod keygen;
+mod log;
 mod lsp;
 mod plan;
 mod repl;
 mod report;
 mod run;
 mod simulate;
+mod status;
 
 use std::process::ExitCode;
 
@@ -51,6 +54,10 @@ enum Command {
     Repl(repl::ReplArgs),
     /// Generate the cluster's credentials (one key pair per site of an inventory).
     Keygen(keygen::KeygenArgs),
+    /// Run one site's agent (from `balletc build` output) over TCP.
+    Agent(agent::AgentArgs),
+    /// Ask every agent of a build where it stands.
+    Status(status::StatusArgs),
 }
 
 /// Output format of commands that report.
@@ -106,5 +113,7 @@ pub fn main() -> ExitCode {
         Command::Lsp(args) => lsp::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Agent(args) => agent::run(args),
+        Command::Status(args) => status::run(args),
     }
 }

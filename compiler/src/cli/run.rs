@@ -1,9 +1,11 @@
 //! `balletc run FILE --goal G`: plans the goal and runs it for real, every
-//! site as an in-process agent (a tokio task with its own VM), showing
-//! progress per site, then a summary: measured makespan against the
-//! simulator's prediction, messages, failures. Writes `.ballet/state.json`
-//! at the end of a successful run and a checkpoint per site under
-//! `.ballet/checkpoints/` at every change, for `--resume`.
+//! site as an agent in this process (`ballet_runtime::agent::run_cluster`:
+//! a tokio task with its own VM and its own TCP transport on 127.0.0.1,
+//! credentials generated for the run), showing progress per site, then a
+//! summary: measured makespan against the simulator's prediction, messages,
+//! failures. Writes `.ballet/state.json` at the end of a successful run and
+//! a checkpoint per site under `.ballet/checkpoints/` at every change, for
+//! `--resume`.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -11,9 +13,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ballet_runtime::vm::{
-    run_sites, Checkpoint, ExecConfig, MemoryTransport, RunConfig, RunEvent, RunOutcome, SiteVm,
-};
+use ballet_runtime::agent::{run_cluster, Agent, AgentCheckpoint, ClusterConfig};
+use ballet_runtime::vm::{ExecConfig, RunEvent, RunOutcome, SiteVm};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -77,28 +78,22 @@ pub fn run(args: RunArgs) -> ExitCode {
     let dir = PathBuf::from(STATE_DIR);
     let checkpoints = dir.join("checkpoints");
     let images = site_images(model, planned);
-    let mut vms = Vec::new();
-    let mut rerun = Vec::new();
+    let mut agents = Vec::new();
     for image in images {
         if args.resume {
             let path = checkpoints.join(format!("{}.ckpt", image.site_name()));
-            let restored = std::fs::read(&path)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-                .and_then(|bytes| Checkpoint::decode(&bytes))
-                .and_then(|c| SiteVm::restore(image, c));
+            let restored = AgentCheckpoint::read(&path)
+                .and_then(|c| c.ok_or_else(|| format!("no checkpoint `{}`", path.display())))
+                .and_then(|c| Agent::restore(image, c));
             match restored {
-                Ok(mut vm) => {
-                    rerun.push(vm.resume());
-                    vms.push(vm);
-                }
+                Ok(agent) => agents.push(agent),
                 Err(e) => return fail("balletc::resume", format!("cannot resume: {e}")),
             }
         } else {
-            rerun.push(Vec::new());
-            vms.push(SiteVm::new(image));
+            agents.push(Agent::new(SiteVm::new(image)));
         }
     }
-    let config = RunConfig {
+    let config = ClusterConfig {
         exec: ExecConfig {
             unit: args.unit,
             timeout: args.timeout,
@@ -106,11 +101,13 @@ pub fn run(args: RunArgs) -> ExitCode {
             parameters: args.goal.define.iter().cloned().collect::<BTreeMap<_, _>>(),
         },
         checkpoint_dir: Some(checkpoints.clone()),
+        ..ClusterConfig::default()
     };
-    let names: Vec<String> = vms
+    let names: Vec<String> = agents
         .iter()
-        .map(|vm| vm.image().site_name().to_string())
+        .map(|a| a.vm().image().site_name().to_string())
         .collect();
+    let vms: Vec<&SiteVm> = agents.iter().map(Agent::vm).collect();
     let mut progress = Progress::new(&vms, args.goal.format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -119,7 +116,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail("balletc::run", format!("cannot start the runtime: {e}")),
     };
-    let outcome = runtime.block_on(run_sites(vms, rerun, MemoryTransport, config, |event| {
+    let outcome = runtime.block_on(run_cluster(agents, config, |event| {
         progress.show(&names, event)
     }));
     progress.clear();
@@ -242,7 +239,7 @@ enum Progress {
 }
 
 impl Progress {
-    fn new(vms: &[SiteVm], format: Format) -> Progress {
+    fn new(vms: &[&SiteVm], format: Format) -> Progress {
         if format == Format::Json {
             return Progress::Quiet;
         }

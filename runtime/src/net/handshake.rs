@@ -12,6 +12,10 @@
 //!   Noise  -> s, se             ──▶      looks s up in the roster: the caller's site
 //! ```
 //!
+//! A caller holding the operator key (`balletc status`) is accepted as
+//! [`Accepted::Operator`]: it gets the agent's status and nothing more (see
+//! `status.rs`).
+//!
 //! Each step is one frame. The prologue of the handshake holds the version,
 //! so a `Hello` altered on the way makes the handshake fail.
 
@@ -25,7 +29,7 @@ use tokio_util::bytes::Bytes;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use super::frame::{codec, Hello, PROTOCOL_VERSION};
-use super::keys::Credentials;
+use super::keys::{Credentials, OperatorCredentials};
 use super::noise;
 use super::NetError;
 use crate::SiteId;
@@ -150,15 +154,38 @@ pub async fn dial(
     expected: SiteId,
     max_frame: usize,
 ) -> Result<Conn, NetError> {
+    let want = creds.public_key(expected);
+    dial_with(stream, creds.private_key(), want, expected, max_frame).await
+}
+
+/// Opens a connection to `expected` as the operator.
+pub async fn dial_operator(
+    stream: TcpStream,
+    creds: &OperatorCredentials,
+    expected: SiteId,
+    max_frame: usize,
+) -> Result<Conn, NetError> {
+    let want = creds.public_key(expected);
+    dial_with(stream, creds.private_key(), want, expected, max_frame).await
+}
+
+/// Opens a connection with `private` to the holder of `want`, site
+/// `expected`.
+async fn dial_with(
+    stream: TcpStream,
+    private: &[u8; noise::KEY_LEN],
+    want: Option<&[u8; noise::KEY_LEN]>,
+    expected: SiteId,
+    max_frame: usize,
+) -> Result<Conn, NetError> {
+    let want =
+        want.ok_or_else(|| NetError::Credentials(format!("no key for site #{}", expected.0)))?;
     let (mut read, mut write) = framed(stream, max_frame);
     send(&mut write, Hello::ours().encode()).await?;
     check_hello(&next_frame(&mut read).await?)?;
-    let mut state = noise::handshake(creds.private_key(), true)?;
+    let mut state = noise::handshake(private, true)?;
     send(&mut write, write_noise(&mut state)?).await?;
     read_noise(&mut state, &next_frame(&mut read).await?)?;
-    let want = creds
-        .public_key(expected)
-        .ok_or_else(|| NetError::Credentials(format!("no key for site #{}", expected.0)))?;
     if state.get_remote_static() != Some(&want[..]) {
         return Err(NetError::Credentials(format!(
             "the listener is not site #{} (unknown key)",
@@ -174,12 +201,21 @@ pub async fn dial(
     })
 }
 
+/// Who called, proven by its key.
+pub enum Accepted {
+    /// A site of the roster (`Conn::peer`).
+    Site(Conn),
+    /// The operator: only ever answered with the status (`Conn::peer` is
+    /// this site).
+    Operator(Conn),
+}
+
 /// Accepts a connection over `stream`: the caller's site comes from its key.
 pub async fn accept(
     stream: TcpStream,
     creds: &Credentials,
     max_frame: usize,
-) -> Result<Conn, NetError> {
+) -> Result<Accepted, NetError> {
     let (mut read, mut write) = framed(stream, max_frame);
     let first = next_frame(&mut read).await?;
     let checked = check_hello(&first);
@@ -192,17 +228,25 @@ pub async fn accept(
     read_noise(&mut state, &next_frame(&mut read).await?)?;
     send(&mut write, write_noise(&mut state)?).await?;
     read_noise(&mut state, &next_frame(&mut read).await?)?;
-    let peer = state
-        .get_remote_static()
-        .and_then(|key| creds.site_of(key))
+    let key = state.get_remote_static().unwrap_or_default();
+    if creds.is_operator(key) {
+        return Ok(Accepted::Operator(Conn {
+            peer: creds.site(),
+            read,
+            write,
+            transport: into_transport(state)?,
+        }));
+    }
+    let peer = creds
+        .site_of(key)
         .filter(|site| *site != creds.site())
         .ok_or_else(|| NetError::Credentials("the caller's key is not in the roster".into()))?;
-    Ok(Conn {
+    Ok(Accepted::Site(Conn {
         peer,
         read,
         write,
         transport: into_transport(state)?,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -13,6 +13,11 @@
 //! key (the roster): the Noise handshake proves that the other end holds the
 //! private key of a roster entry, which names its site.
 //!
+//! Version 2 files add an `[operator]` key pair (same two fields), the
+//! identity of `balletc status`: an agent answers a caller holding it with
+//! its status and nothing else (see `status.rs`). Version 1 files (no
+//! operator) still load; their agents simply refuse every status request.
+//!
 //! **Threat model.** The file holds every site's private key, so it must be
 //! kept like a password (keygen writes it with mode 0600). Whoever steals it
 //! can impersonate any site to any other and inject or read traffic of
@@ -33,13 +38,25 @@ use super::noise::{generate_keypair, KEY_LEN};
 use super::NetError;
 use crate::SiteId;
 
-/// The version of the key file format.
-const FILE_VERSION: u32 = 1;
+/// The version of the key file format written (2: with an operator key).
+const FILE_VERSION: u32 = 2;
 
-/// Every site's key pair, in inventory order (site `i` is `SiteId(i)`).
+/// The oldest version read (1: sites only).
+const OLDEST_VERSION: u32 = 1;
+
+/// Every site's key pair, in inventory order (site `i` is `SiteId(i)`), and
+/// the operator's.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClusterKeys {
     sites: Vec<SiteKeys>,
+    operator: Option<KeyPair>,
+}
+
+/// A public key and its private key.
+#[derive(Clone, PartialEq, Eq)]
+struct KeyPair {
+    public: [u8; KEY_LEN],
+    private: [u8; KEY_LEN],
 }
 
 /// One site's name and key pair.
@@ -56,6 +73,15 @@ struct SiteKeys {
 struct File {
     version: u32,
     sites: Vec<FileSite>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    operator: Option<FileKey>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKey {
+    public: String,
+    private: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,7 +94,7 @@ struct FileSite {
 
 impl ClusterKeys {
     /// Fresh key pairs (from the operating system's random generator) for
-    /// the sites `names`, in that order.
+    /// the sites `names`, in that order, and for the operator.
     pub fn generate(names: &[String]) -> Result<Self, NetError> {
         let mut sites = Vec::with_capacity(names.len());
         for name in names {
@@ -79,7 +105,11 @@ impl ClusterKeys {
                 private,
             });
         }
-        Ok(ClusterKeys { sites })
+        let (public, private) = generate_keypair()?;
+        Ok(ClusterKeys {
+            sites,
+            operator: Some(KeyPair { public, private }),
+        })
     }
 
     /// The file text.
@@ -95,6 +125,10 @@ impl ClusterKeys {
                     private: hex(&s.private),
                 })
                 .collect(),
+            operator: self.operator.as_ref().map(|k| FileKey {
+                public: hex(&k.public),
+                private: hex(&k.private),
+            }),
         };
         let body = toml::to_string(&file).unwrap_or_default();
         format!(
@@ -107,11 +141,14 @@ impl ClusterKeys {
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: File =
             toml::from_str(text).map_err(|e| format!("not a key file: {}", e.message()))?;
-        if file.version != FILE_VERSION {
+        if !(OLDEST_VERSION..=FILE_VERSION).contains(&file.version) {
             return Err(format!(
-                "key file version {} (this build reads version {FILE_VERSION})",
+                "key file version {} (this build reads versions {OLDEST_VERSION} to {FILE_VERSION})",
                 file.version
             ));
+        }
+        if file.version == 1 && file.operator.is_some() {
+            return Err("a version 1 key file has no operator key".into());
         }
         let mut sites: Vec<SiteKeys> = Vec::with_capacity(file.sites.len());
         for s in file.sites {
@@ -131,7 +168,23 @@ impl ClusterKeys {
             }
             sites.push(keys);
         }
-        Ok(ClusterKeys { sites })
+        let operator = match file.operator {
+            Some(k) => {
+                let key = |text: &str, what: &str| {
+                    unhex(text).ok_or_else(|| format!("operator: bad {what} key"))
+                };
+                let pair = KeyPair {
+                    public: key(&k.public, "public")?,
+                    private: key(&k.private, "private")?,
+                };
+                if sites.iter().any(|s| s.public == pair.public) {
+                    return Err("the operator reuses a site's key".into());
+                }
+                Some(pair)
+            }
+            None => None,
+        };
+        Ok(ClusterKeys { sites, operator })
     }
 
     /// Reads and parses the key file at `path`.
@@ -153,6 +206,17 @@ impl ClusterKeys {
             site,
             private: own.private,
             roster: self.sites.iter().map(|s| s.public).collect(),
+            operator: self.operator.as_ref().map(|k| k.public),
+        })
+    }
+
+    /// The operator's credentials (`balletc status`), or `None` for a key
+    /// file without an operator key (version 1).
+    pub fn operator(&self) -> Option<OperatorCredentials> {
+        let own = self.operator.as_ref()?;
+        Some(OperatorCredentials {
+            private: own.private,
+            roster: self.sites.iter().map(|s| s.public).collect(),
         })
     }
 }
@@ -161,17 +225,48 @@ impl fmt::Debug for ClusterKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClusterKeys")
             .field("sites", &self.names().collect::<Vec<_>>())
+            .field("operator", &self.operator.is_some())
             .finish_non_exhaustive()
     }
 }
 
-/// What one site needs to join the cluster: its private key and the roster
-/// of every site's public key (index = `SiteId`).
+/// What one site needs to join the cluster: its private key, the roster of
+/// every site's public key (index = `SiteId`) and the operator's public key.
 #[derive(Clone)]
 pub struct Credentials {
     site: SiteId,
     private: [u8; KEY_LEN],
     roster: Vec<[u8; KEY_LEN]>,
+    operator: Option<[u8; KEY_LEN]>,
+}
+
+/// What `balletc status` needs: the operator's private key, and the roster
+/// to check that it talks to the site it called.
+#[derive(Clone)]
+pub struct OperatorCredentials {
+    private: [u8; KEY_LEN],
+    roster: Vec<[u8; KEY_LEN]>,
+}
+
+impl OperatorCredentials {
+    /// The operator's private key.
+    pub(crate) fn private_key(&self) -> &[u8; KEY_LEN] {
+        &self.private
+    }
+
+    /// The public key of `site`.
+    pub(crate) fn public_key(&self, site: SiteId) -> Option<&[u8; KEY_LEN]> {
+        self.roster.get(site.index())
+    }
+}
+
+impl fmt::Debug for OperatorCredentials {
+    /// Never prints the private key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OperatorCredentials")
+            .field("roster", &self.roster.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Credentials {
@@ -199,6 +294,11 @@ impl Credentials {
     /// The public key of `site`.
     pub(crate) fn public_key(&self, site: SiteId) -> Option<&[u8; KEY_LEN]> {
         self.roster.get(site.index())
+    }
+
+    /// Whether `key` is the operator's.
+    pub(crate) fn is_operator(&self, key: &[u8]) -> bool {
+        self.operator.is_some_and(|k| k[..] == *key)
     }
 
     /// The site whose public key is `key`, if any.
@@ -264,10 +364,24 @@ mod tests {
         let text = keys.to_toml();
         let twice = text.replace("name = \"s1\"", "name = \"s0\"");
         let short = text.replacen("public = \"", "public = \"00", 1);
-        let version = text.replace("version = 1", "version = 9");
+        let version = text.replace("version = 2", "version = 9");
         for bad in [twice.as_str(), &short, &version, "x = 1", "[[sites]]"] {
             assert!(ClusterKeys::parse(bad).is_err(), "{bad}");
         }
         assert!(unhex(&"zz".repeat(32)).is_none());
+    }
+
+    #[test]
+    fn version_1_files_without_an_operator_still_load() {
+        let keys = ClusterKeys::generate(&names(2)).expect("keys");
+        assert!(keys.operator().is_some());
+        let text = keys.to_toml();
+        let start = text.find("[operator]").expect("an operator table");
+        let old = text[..start].replace("version = 2", "version = 1");
+        let parsed = ClusterKeys::parse(&old).expect("a version 1 file");
+        assert!(parsed.operator().is_none());
+        let creds = parsed.credentials(SiteId(0)).expect("site 0");
+        assert!(!creds.is_operator(&keys.sites[0].public));
+        assert!(ClusterKeys::parse(&text.replace("version = 2", "version = 1")).is_err());
     }
 }

@@ -43,6 +43,9 @@
 //!   idempotent), never loses. Without `state_dir`, a payload is acknowledged
 //!   as soon as `recv` returns it. [`Sender::snapshot`] returns the same state
 //!   without writing it.
+//! - **Status.** [`Sender::set_status`] publishes what the agent tells an
+//!   operator; [`query_status`] asks an agent for it with the operator key
+//!   of the key file (`status.rs`): read-only, never a command.
 //! - [`testing`] is an in-memory transport with the same `Sender` and
 //!   `Receiver`, which drops, duplicates, reorders and delays payloads.
 //!
@@ -79,6 +82,7 @@ mod peer;
 mod reliable;
 mod shared;
 mod state;
+mod status;
 pub mod testing;
 
 use std::fmt;
@@ -91,9 +95,10 @@ use tokio::sync::watch;
 use tokio_util::sync::DropGuard;
 
 pub use frame::{Hello, MAGIC, MAX_MAX_FRAME, MIN_MAX_FRAME, PROTOCOL_VERSION};
-pub use keys::{ClusterKeys, Credentials};
+pub use keys::{ClusterKeys, Credentials, OperatorCredentials};
 pub use reliable::Outbox;
-pub use state::{PeerSnapshot, Snapshot, STATE_FILE};
+pub use state::{renumber_state, PeerSnapshot, Snapshot, STATE_FILE};
+pub use status::query_status;
 
 use crate::SiteId;
 use shared::{Inbound, Shared};
@@ -231,6 +236,12 @@ impl Sender {
     /// the transport is shut down): before an agent exits, say.
     pub async fn settled(&self) {
         self.shared.settled().await
+    }
+
+    /// Replaces what this site tells an authenticated operator (opaque
+    /// bytes, at most a frame; see [`query_status`]).
+    pub fn set_status(&self, status: Vec<u8>) {
+        self.shared.set_status(status);
     }
 
     /// The address the transport listens on (`None` for the in-memory one).

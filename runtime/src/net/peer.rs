@@ -15,7 +15,7 @@ use tokio_util::bytes::Bytes;
 use tracing::{debug, info, warn};
 
 use super::frame::Msg;
-use super::handshake::{self, next_frame, Conn};
+use super::handshake::{self, next_frame, Accepted, Conn};
 use super::keys::Credentials;
 use super::noise::{Opener, Sealer};
 use super::shared::Shared;
@@ -107,12 +107,16 @@ async fn serve(
     creds: &Credentials,
     max_frame: usize,
 ) -> Result<(), NetError> {
-    let conn = timeout(
+    let accepted = timeout(
         HANDSHAKE_TIMEOUT,
         handshake::accept(stream, creds, max_frame),
     )
     .await
     .map_err(|_| NetError::Protocol("handshake timed out".into()))??;
+    let conn = match accepted {
+        Accepted::Site(conn) => conn,
+        Accepted::Operator(conn) => return super::status::answer(shared, conn).await,
+    };
     let Conn {
         peer,
         mut read,

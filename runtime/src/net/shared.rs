@@ -47,6 +47,8 @@ pub struct Shared {
     stats: watch::Sender<NetStats>,
     /// Bumped on every acknowledgement received.
     acks: watch::Sender<u64>,
+    /// What the operator is told (`status.rs`).
+    status: Mutex<Vec<u8>>,
     /// Cancelled to stop every task.
     pub cancel: CancellationToken,
     /// Every task of the transport, to wait for them on shutdown.
@@ -182,6 +184,7 @@ impl Shared {
             inbound: tx,
             stats: watch::Sender::new(NetStats::default()),
             acks: watch::Sender::new(0),
+            status: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
             tasks: TaskTracker::new(),
         };
@@ -410,6 +413,19 @@ impl Shared {
             .values()
             .map(|cell| Self::lock(cell).outbox.unacked())
             .sum()
+    }
+
+    /// Replaces what the operator is told.
+    pub fn set_status(&self, status: Vec<u8>) {
+        *self.status.lock().unwrap_or_else(|p| p.into_inner()) = status;
+    }
+
+    /// What the operator is told.
+    pub fn status(&self) -> Vec<u8> {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The listening address, if any.

@@ -87,6 +87,39 @@ impl Snapshot {
     }
 }
 
+/// Restarts the outgoing numbering of the state in `dir` (if any) in a new,
+/// larger epoch, keeping every unacknowledged payload (queued again, in
+/// order, under new numbers) and everything about incoming payloads.
+///
+/// For an application that does not replay deterministically after a
+/// restart (a site agent re-states its facts instead): with the old
+/// numbering, its first new payloads would carry numbers its peers have
+/// already seen and be dropped as duplicates; in a new epoch, peers restart
+/// their count for it. Returns whether there was a state to renumber.
+pub fn renumber_state(dir: &Path) -> Result<bool, NetError> {
+    let Some(snapshot) = Snapshot::read(dir)? else {
+        return Ok(false);
+    };
+    snapshot.renumbered().write(dir)?;
+    Ok(true)
+}
+
+impl Snapshot {
+    /// See [`renumber_state`].
+    pub fn renumbered(mut self) -> Snapshot {
+        let epoch = fresh_epoch().max(self.epoch.saturating_add(1));
+        self.epoch = epoch;
+        for p in &mut self.peers {
+            let mut outbox = Outbox::new(epoch);
+            for (_, payload) in p.outbox.after(0, usize::MAX) {
+                outbox.push(payload);
+            }
+            p.outbox = outbox;
+        }
+        self
+    }
+}
+
 /// Where checkpoints go.
 pub enum Persist {
     /// Nowhere: payloads are acknowledged as soon as they are taken.
@@ -152,5 +185,33 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(Snapshot::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn renumbering_keeps_unacked_payloads_in_a_larger_epoch() {
+        let mut outbox = Outbox::new(3);
+        for p in [b"a", b"b", b"c"] {
+            outbox.push(p.to_vec());
+        }
+        outbox.ack(3, 1);
+        let snap = Snapshot {
+            site: SiteId(1),
+            epoch: 3,
+            peers: vec![PeerSnapshot {
+                peer: SiteId(0),
+                outbox,
+                peer_epoch: 2,
+                delivered: 7,
+            }],
+        };
+        let new = snap.renumbered();
+        assert!(new.epoch > 3);
+        let p = &new.peers[0];
+        assert_eq!((p.peer_epoch, p.delivered), (2, 7));
+        assert_eq!(p.outbox.epoch(), new.epoch);
+        assert_eq!(
+            p.outbox.after(0, 10),
+            vec![(1, b"b".to_vec()), (2, b"c".to_vec())]
+        );
     }
 }

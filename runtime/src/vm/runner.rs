@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 
+use crate::agent::store::BackgroundWriter;
 use crate::ids::{InstanceId, SiteId, TransitionId};
 use crate::vm::action::{run_job, ActionFailure, ExecConfig, Job};
 use crate::vm::message::AgentMessage;
@@ -131,7 +132,7 @@ pub async fn run_sites<T: Transport>(
     let mut rerun = rerun.into_iter();
     for (vm, inbox) in vms.into_iter().zip(receivers) {
         let writer = config.checkpoint_dir.as_ref().map(|dir| {
-            CheckpointWriter::spawn(dir.join(format!("{}.ckpt", vm.image().site_name())))
+            BackgroundWriter::spawn(dir.join(format!("{}.ckpt", vm.image().site_name())))
         });
         let task = SiteTask {
             writer,
@@ -184,7 +185,7 @@ pub async fn run_sites<T: Transport>(
         // The last state is written here, after the writer has finished, so
         // a stopped run always resumes from where it ended.
         if let Some(writer) = writer {
-            if let Err(e) = writer.finish(&vm) {
+            if let Err(e) = writer.finish(&vm.checkpoint().encode()) {
                 on_event(&RunEvent::CheckpointError(e));
             }
         }
@@ -199,7 +200,7 @@ pub async fn run_sites<T: Transport>(
 }
 
 struct SiteTask<T> {
-    writer: Option<CheckpointWriter>,
+    writer: Option<BackgroundWriter>,
     vm: SiteVm,
     transport: Arc<T>,
     work: Arc<Work>,
@@ -216,7 +217,7 @@ impl<T: Transport> SiteTask<T> {
         mut inbox: UnboundedReceiver<Vec<u8>>,
         rerun: Vec<(InstanceId, TransitionId)>,
         mut stopped: watch::Receiver<bool>,
-    ) -> (SiteVm, u64, Option<CheckpointWriter>) {
+    ) -> (SiteVm, u64, Option<BackgroundWriter>) {
         let (ended_tx, mut ended) = unbounded_channel::<Ended>();
         let _ = self.reports.send(Report::Started(Instant::now()));
         let mut out = self.vm.start();
@@ -306,58 +307,6 @@ impl<T: Transport> SiteTask<T> {
             writer.write(self.vm.checkpoint().encode());
         }
     }
-}
-
-/// Writes one site's checkpoints on a thread of its own, so the disk stays
-/// off the site's critical path; when checkpoints come faster than the disk
-/// takes them, only the newest is written.
-struct CheckpointWriter {
-    path: PathBuf,
-    queue: std::sync::mpsc::Sender<Vec<u8>>,
-    thread: std::thread::JoinHandle<Option<String>>,
-}
-
-impl CheckpointWriter {
-    fn spawn(path: PathBuf) -> CheckpointWriter {
-        let (queue, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let target = path.clone();
-        let thread = std::thread::spawn(move || {
-            let mut error = None;
-            while let Ok(mut bytes) = rx.recv() {
-                while let Ok(newer) = rx.try_recv() {
-                    bytes = newer;
-                }
-                if let Err(e) = write_checkpoint(&target, &bytes) {
-                    error = Some(e);
-                }
-            }
-            error
-        });
-        CheckpointWriter {
-            path,
-            queue,
-            thread,
-        }
-    }
-
-    fn write(&self, bytes: Vec<u8>) {
-        let _ = self.queue.send(bytes);
-    }
-
-    /// Stops the thread and writes `vm`'s final state.
-    fn finish(self, vm: &SiteVm) -> Result<(), String> {
-        drop(self.queue);
-        let earlier = self.thread.join().ok().flatten();
-        write_checkpoint(&self.path, &vm.checkpoint().encode())?;
-        earlier.map_or(Ok(()), Err)
-    }
-}
-
-fn write_checkpoint(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)
-        .and_then(|()| crate::atomic::write_atomically(path, bytes))
-        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }
 
 /// The [`Job`] of transition `t` of local instance `i`.
