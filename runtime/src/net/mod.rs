@@ -59,6 +59,8 @@
 //! logged (`tracing`); the agent goes on serving the others.
 
 mod frame;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handshake;
 mod keys;
 mod noise;
