@@ -148,6 +148,20 @@ impl Diagnostics {
         }
     }
 
+    /// Whether a diagnostic with `code` at `span` of `file` was already
+    /// pushed; if so it is counted as pushed again, exactly as
+    /// [`Diagnostics::push`] counts a dropped repeat. A check inside a loop
+    /// calls this first and skips building a diagnostic that would be
+    /// dropped (its edit-distance hint over every name costs as much as the
+    /// loop).
+    pub fn repeated(&mut self, code: Code, file: FileId, span: Span) -> bool {
+        let seen = self.seen.contains(&(code, Some((file, span)), None));
+        if seen && code.severity() == Severity::Error {
+            self.errors_pushed += 1;
+        }
+        seen
+    }
+
     /// Whether any error was reported.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(Diagnostic::is_error)

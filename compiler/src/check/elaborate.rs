@@ -18,6 +18,12 @@ use crate::source::FileId;
 /// Limit on loop iterations and on instances of one assembly.
 pub const MAX_ITEMS: u64 = 1_000_000;
 
+/// Limit on the iterations of all the loops of one assembly together. Each
+/// iteration runs the loop's body even when it declares nothing (a syntax
+/// error, a site whose name does not interpolate), so nested loops are
+/// bounded on their own, not only by the instances they make.
+pub const MAX_ITERATIONS: u64 = 4 * MAX_ITEMS;
+
 /// An elaborated assembly with the source places of its parts.
 #[derive(Clone, Debug, Default)]
 pub struct Elaborated {
@@ -64,6 +70,7 @@ struct Walker<'a, 'd> {
     pending_sites: Vec<(InstanceId, String, Span)>,
     connects: Vec<PendingConnect<'a>>,
     work: u64,
+    iterations: u64,
     too_large: bool,
     d: &'d mut Diagnostics,
 }
@@ -89,6 +96,7 @@ pub fn elaborate(
         pending_sites: Vec::new(),
         connects: Vec::new(),
         work: 0,
+        iterations: 0,
         too_large: false,
         d,
     };
@@ -177,6 +185,21 @@ impl<'a> Walker<'a, '_> {
         }
         scope.push(&l.var.text, Value::Int(lo));
         for i in lo..hi {
+            self.iterations += 1;
+            if self.iterations > MAX_ITERATIONS && !self.too_large {
+                self.too_large = true;
+                self.d.push(
+                    Diagnostic::new(
+                        Code::E0315,
+                        format!("the loops of this assembly run more than {MAX_ITERATIONS} times"),
+                    )
+                    .at(self.file, range, "the limit is reached in this loop")
+                    .help("check the parameter values"),
+                );
+            }
+            if self.too_large {
+                break;
+            }
             scope.set_last(Value::Int(i));
             self.items(&l.items, scope, None);
             if self.too_large {
@@ -228,7 +251,9 @@ impl<'a> Walker<'a, '_> {
         let ty = match self.cx.types.get(&decl.ty.text) {
             Some(&ty) => Some(ty),
             None => {
-                if !self.cx.declared.contains(&decl.ty.text) {
+                if !self.cx.declared.contains(&decl.ty.text)
+                    && !self.d.repeated(Code::E0105, self.file, decl.ty.span)
+                {
                     let names = self.cx.declared.iter().map(String::as_str);
                     let mut diag = Diagnostic::new(
                         Code::E0105,
@@ -310,6 +335,7 @@ impl<'a> Walker<'a, '_> {
         for (id, name, span) in std::mem::take(&mut self.pending_sites) {
             match self.sites.get(&name) {
                 Some(&site) => self.out.assembly.instances[id.index()].site = site,
+                None if self.d.repeated(Code::E0310, self.file, span) => {}
                 None => {
                     let mut diag = Diagnostic::new(Code::E0310, format!("unknown site `{name}`"))
                         .at(self.file, span, "not declared in this assembly");
@@ -330,7 +356,9 @@ impl<'a> Walker<'a, '_> {
         r: &PortRef,
     ) -> Option<(Endpoint, PortKind, ballet_runtime::InterfaceId)> {
         let Some(&instance) = self.out.instances.get(name) else {
-            if self.out.poisoned.contains(name) {
+            if self.out.poisoned.contains(name)
+                || self.d.repeated(Code::E0303, self.file, r.instance.span)
+            {
                 return None;
             }
             let mut diag = Diagnostic::new(Code::E0303, format!("unknown instance `{name}`")).at(
@@ -351,6 +379,9 @@ impl<'a> Walker<'a, '_> {
             .model
             .ty(self.out.assembly.instances[instance.index()].ty);
         let Some(port) = ty.port_named(&r.port.text) else {
+            if self.d.repeated(Code::E0304, self.file, r.port.span) {
+                return None;
+            }
             let mut diag = Diagnostic::new(
                 Code::E0304,
                 format!("`{name}` ({}) has no port `{}`", ty.name, r.port.text),

@@ -112,7 +112,7 @@ pub const KEEPALIVE_RETRIES: u32 = 3;
 pub const USER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Checks the other side's `Hello`.
-fn check_hello(frame: &[u8]) -> Result<(), NetError> {
+pub(super) fn check_hello(frame: &[u8]) -> Result<(), NetError> {
     let hello = Hello::decode(frame)
         .ok_or_else(|| NetError::Protocol("not a Ballet agent (bad hello)".into()))?;
     if hello.version != PROTOCOL_VERSION {
@@ -124,7 +124,7 @@ fn check_hello(frame: &[u8]) -> Result<(), NetError> {
     Ok(())
 }
 
-fn write_noise(state: &mut HandshakeState) -> Result<Vec<u8>, NetError> {
+pub(super) fn write_noise(state: &mut HandshakeState) -> Result<Vec<u8>, NetError> {
     let mut buf = vec![0; HANDSHAKE_BUF];
     let n = state
         .write_message(&[], &mut buf)
@@ -133,7 +133,7 @@ fn write_noise(state: &mut HandshakeState) -> Result<Vec<u8>, NetError> {
     Ok(buf)
 }
 
-fn read_noise(state: &mut HandshakeState, frame: &[u8]) -> Result<(), NetError> {
+pub(super) fn read_noise(state: &mut HandshakeState, frame: &[u8]) -> Result<(), NetError> {
     let mut buf = vec![0; HANDSHAKE_BUF];
     state
         .read_message(frame, &mut buf)
@@ -141,7 +141,7 @@ fn read_noise(state: &mut HandshakeState, frame: &[u8]) -> Result<(), NetError> 
         .map_err(|e| NetError::Credentials(format!("handshake failed: {e}")))
 }
 
-fn into_transport(state: HandshakeState) -> Result<StatelessTransportState, NetError> {
+pub(super) fn into_transport(state: HandshakeState) -> Result<StatelessTransportState, NetError> {
     state
         .into_stateless_transport_mode()
         .map_err(|e| NetError::Protocol(format!("handshake: {e}")))

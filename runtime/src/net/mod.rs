@@ -75,6 +75,8 @@
 //! program's size, whatever the peer's state.
 
 mod frame;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handshake;
 mod keys;
 mod noise;

@@ -10,8 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bytecode::SiteImage;
-use crate::ids::SiteId;
-use crate::model::Connection;
+use crate::ids::{BehaviorId, InstanceId, SiteId};
+use crate::model::{Connection, Endpoint};
 use crate::semantics::instance::InstanceState;
 use crate::vm::facts::Facts;
 use crate::vm::site::SiteVm;
@@ -78,32 +78,15 @@ impl SiteVm {
                 image.site_name()
             ));
         }
-        let mut vm = SiteVm::new(image);
-        let fits = checkpoint.states.len() == vm.system.states.len()
-            && checkpoint.pc.len() == vm.system.pc.len()
-            && checkpoint.pushes.len() == vm.system.pushes.len()
-            && checkpoint.pc[vm.view.local_site.index()] <= vm.image.code.len()
-            && checkpoint.states.iter().enumerate().all(|(i, s)| {
-                let inst = &vm.view.plan.universe.instances[i];
-                let ty = vm.view.model.ty(inst.ty);
-                let local = inst.site == vm.view.local_site;
-                s.as_ref().is_none_or(|s| {
-                    local
-                        && s.marked.iter().all(|p| p < ty.places.len())
-                        && s.running
-                            .iter()
-                            .chain(s.arrived.iter())
-                            .all(|t| t < ty.transitions.len())
-                        && s.queue.iter().all(|b| b.index() < ty.behaviors.len())
-                        && s.finished.len() == ty.behaviors.len()
-                })
-            });
+        let vm = SiteVm::new(image);
+        let fits = fits(&vm, &checkpoint);
         if !fits {
             return Err(format!(
                 "the checkpoint of site `{}` does not fit its image",
                 vm.image.site_name()
             ));
         }
+        let mut vm = vm;
         let view = vm.view.clone();
         let mut system = crate::semantics::System::new(
             &view.model,
@@ -119,6 +102,65 @@ impl SiteVm {
         vm.facts = checkpoint.facts;
         Ok(vm)
     }
+}
+
+/// Whether every id in `checkpoint` exists in `vm`'s image: a checkpoint
+/// file may be damaged behind a correct digest, and a restored VM indexes
+/// its tables with these ids without checking them again.
+fn fits(vm: &SiteVm, checkpoint: &Checkpoint) -> bool {
+    let instances = &vm.view.plan.universe.instances;
+    let ty_of = |i: InstanceId| {
+        instances
+            .get(i.index())
+            .map(|inst| vm.view.model.ty(inst.ty))
+    };
+    let endpoint =
+        |e: &Endpoint| ty_of(e.instance).is_some_and(|ty| e.port.index() < ty.ports.len());
+    let connection = |c: &Connection| endpoint(&c.provider) && endpoint(&c.user);
+    let behavior =
+        |i: InstanceId, b: BehaviorId| ty_of(i).is_some_and(|ty| b.index() < ty.behaviors.len());
+    let local_site = vm.view.local_site.index();
+    let facts = &checkpoint.facts;
+    let connection_maps = [
+        &facts.requested,
+        &facts.granted,
+        &facts.received,
+        &facts.consumed,
+        &facts.asked,
+    ];
+    checkpoint.states.len() == vm.system.states.len()
+        && checkpoint.pc.len() == vm.system.pc.len()
+        && checkpoint.pushes.len() == vm.system.pushes.len()
+        && checkpoint.pc[local_site] <= vm.image.code.len()
+        && checkpoint.states.iter().enumerate().all(|(i, s)| {
+            let inst = &instances[i];
+            let ty = vm.view.model.ty(inst.ty);
+            let local = inst.site == vm.view.local_site;
+            s.as_ref().is_none_or(|s| {
+                local
+                    && s.marked.iter().all(|p| p < ty.places.len())
+                    && s.running
+                        .iter()
+                        .chain(s.arrived.iter())
+                        .all(|t| t < ty.transitions.len())
+                    && s.queue.iter().all(|b| b.index() < ty.behaviors.len())
+                    && s.finished.len() == ty.behaviors.len()
+            })
+        })
+        && checkpoint.pushes.iter().enumerate().all(|(i, p)| {
+            ty_of(InstanceId::from_index(i)).is_some_and(|ty| p.len() == ty.behaviors.len())
+        })
+        && checkpoint.connections.iter().all(connection)
+        && checkpoint
+            .dcon_reached
+            .iter()
+            .all(|(site, c)| site.index() < checkpoint.pc.len() && connection(c))
+        && facts.users.keys().all(connection)
+        && facts.sent_use.keys().all(connection)
+        && connection_maps.iter().all(|m| m.keys().all(connection))
+        && facts.finished.keys().all(|&(i, b)| behavior(i, b))
+        && facts.waiters.keys().all(|&(i, b)| behavior(i, b))
+        && facts.sent_finished.keys().all(|&(i, b, _)| behavior(i, b))
 }
 
 impl Checkpoint {
