@@ -563,3 +563,162 @@ fn reduced_exploration_finds_the_same_deadlocks_and_final_states() {
         "compared {compared}, with deadlock {with_deadlock}"
     );
 }
+
+/// Site planners over a real network receive messages in any order that
+/// keeps each channel FIFO; the plan must not depend on it (that is how
+/// `balletc apply` on the agents plans what `balletc plan` plans). Random
+/// systems and the case studies, each under random delivery orders.
+#[test]
+fn plans_do_not_depend_on_the_order_messages_arrive_in() {
+    use ballet_compiler::plan::plan_delivering;
+    let mut cases: Vec<(Model, Goal, String)> = Vec::new();
+    for seed in 0..300u64 {
+        if let Some((model, goal)) = checked(&random_program(seed)) {
+            cases.push((model, goal, format!("seed {seed}")));
+        }
+    }
+    for (file, goal, n) in [
+        ("cps", "deploy", 3),
+        ("cps", "update", 3),
+        ("openstack", "deploy", 2),
+        ("openstack", "update", 2),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../examples/{file}.blt"));
+        let text = std::fs::read_to_string(&path).expect("example");
+        let mut d = Diagnostics::default();
+        let program = load(
+            format!("{file}.blt"),
+            text,
+            Origin::Path(path.clone()),
+            &mut d,
+        );
+        let analysis = analyze(
+            &program,
+            &Options {
+                defines: vec![("n".into(), n.to_string())],
+            },
+            &mut d,
+        );
+        let g = analysis.goal(goal).expect("goal").clone();
+        cases.push((analysis.model, g, format!("{file} {goal} n={n}")));
+    }
+    let mut decided = 0;
+    for (k, (model, goal, name)) in cases.iter().enumerate() {
+        let fifo = plan(model, goal);
+        for order in 0..8u64 {
+            let mut rng = Rng(k as u64 * 1000 + order);
+            let other = plan_delivering(model, goal, &mut |n| rng.below(n));
+            match (&fifo, &other) {
+                (Ok(a), Ok(b)) => assert_eq!(a.plan, b.plan, "{name}, order {order}"),
+                (Err(_), Err(_)) => {}
+                _ => panic!(
+                    "{name}, order {order}: verdicts differ ({} vs {})",
+                    fifo.is_ok(),
+                    other.is_ok()
+                ),
+            }
+        }
+        decided += usize::from(fifo.is_ok());
+    }
+    assert!(decided > 50, "too few plannable cases: {decided}");
+}
+
+/// Planning on the agents (`plan::session`): the operator's `Start`s and
+/// the planners' messages delivered in random orders (FIFO per channel),
+/// with sites starting at random moments. The operator must learn that the
+/// exchange is over exactly when nothing is left in transit, and the sites'
+/// programs must be `balletc plan`'s.
+#[test]
+fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
+    use ballet_compiler::plan::automaton::AutomatonCache;
+    use ballet_compiler::plan::protocol::{Envelope, Message};
+    use ballet_compiler::plan::session::{Operator, SiteSession};
+    let mut checked_plans = 0;
+    for seed in 0..400u64 {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        let Ok(problem) = Problem::new(&model, &goal) else {
+            continue;
+        };
+        let expected = plan(&model, &goal);
+        for order in 0..4u64 {
+            let mut rng = Rng(seed * 7919 + order);
+            let mut cache = AutomatonCache::default();
+            let sites = problem.universe.sites.len();
+            let mut sessions: Vec<SiteSession<'_>> = (0..sites)
+                .map(|s| {
+                    SiteSession::new(
+                        &model,
+                        &problem,
+                        ballet_runtime::SiteId::from_index(s),
+                        &mut cache,
+                    )
+                })
+                .collect();
+            let mut operator = Operator::new(&problem);
+            let mut queue: Vec<Envelope> = (0..sites)
+                .map(|s| Envelope {
+                    from: operator.id(),
+                    to: ballet_runtime::SiteId::from_index(s),
+                    message: Message::Propose(Vec::new()),
+                })
+                .collect();
+            let mut delivered = 0;
+            while !queue.is_empty() {
+                assert!(
+                    !operator.settled(),
+                    "seed {seed}: settled with messages in transit"
+                );
+                let mut heads: Vec<usize> = Vec::new();
+                for (n, e) in queue.iter().enumerate() {
+                    if !heads
+                        .iter()
+                        .any(|&h| (queue[h].from, queue[h].to) == (e.from, e.to))
+                    {
+                        heads.push(n);
+                    }
+                }
+                let e = queue.remove(heads[rng.below(heads.len())]);
+                delivered += 1;
+                assert!(
+                    delivered < 100_000,
+                    "seed {seed}: the exchange does not end"
+                );
+                if e.to == operator.id() {
+                    operator.receive(&e);
+                    continue;
+                }
+                let session = &mut sessions[e.to.index()];
+                let out = if e.from == operator.id() {
+                    session.start()
+                } else {
+                    session.receive(e)
+                };
+                queue.extend(out);
+            }
+            assert!(
+                operator.settled(),
+                "seed {seed}: the operator never learnt the end"
+            );
+            let programs: Result<Vec<_>, _> = sessions.iter().map(SiteSession::finish).collect();
+            match (&expected, programs) {
+                (Ok(p), Ok(programs)) => {
+                    assert_eq!(p.plan.programs, programs, "seed {seed}, order {order}");
+                    checked_plans += 1;
+                }
+                (Err(PlanError::Infeasible(_)), Err(_)) => {}
+                (e, p) => panic!(
+                    "seed {seed}, order {order}: verdicts differ ({} vs {})",
+                    e.is_ok(),
+                    p.is_ok()
+                ),
+            }
+        }
+    }
+    assert!(
+        checked_plans > 100,
+        "too few plans compared: {checked_plans}"
+    );
+}

@@ -18,6 +18,7 @@ pub mod local;
 pub mod network;
 pub mod problem;
 pub mod protocol;
+pub mod session;
 pub mod site;
 pub mod text;
 pub mod unsat;
@@ -96,9 +97,19 @@ pub type StartOverride = Vec<(ballet_runtime::InstanceId, ballet_runtime::PlaceI
 
 /// Plans `goal`.
 pub fn plan(model: &Model, goal: &Goal) -> Result<Planned, PlanError> {
+    plan_delivering(model, goal, &mut |_| 0)
+}
+
+/// [`plan`], the site planners' messages delivered in the order `choose`
+/// picks ([`network::exchange_in_order`]): as over a real network.
+pub fn plan_delivering(
+    model: &Model,
+    goal: &Goal,
+    choose: &mut dyn FnMut(usize) -> usize,
+) -> Result<Planned, PlanError> {
     let started = Instant::now();
     let problem = Problem::new(model, goal).map_err(PlanError::Problem)?;
-    let (programs, messages, constraints) = synthesize(model, &problem)?;
+    let (programs, messages, constraints) = synthesize(model, &problem, choose)?;
     let plan = Plan {
         universe: problem.universe.clone(),
         programs,
@@ -136,6 +147,7 @@ pub fn plan(model: &Model, goal: &Goal) -> Result<Planned, PlanError> {
 fn synthesize(
     model: &Model,
     problem: &Problem,
+    choose: &mut dyn FnMut(usize) -> usize,
 ) -> Result<(Vec<Vec<Instruction>>, usize, usize), PlanError> {
     let mut cache = AutomatonCache::default();
     let mut planners: Vec<SitePlanner<'_>> = problem
@@ -144,7 +156,7 @@ fn synthesize(
         .enumerate()
         .map(|(s, ids)| SitePlanner::new(model, problem, SiteId::from_index(s), ids, &mut cache))
         .collect();
-    let traffic = network::exchange(&mut planners).map_err(PlanError::Internal)?;
+    let traffic = network::exchange_in_order(&mut planners, choose).map_err(PlanError::Internal)?;
     if let Some(failure) = planners.iter().find_map(SitePlanner::failure) {
         return Err(PlanError::Infeasible(failure));
     }
@@ -157,7 +169,7 @@ fn synthesize(
 /// simulation): for the search of a minimal conflicting subset.
 pub fn feasible(model: &Model, goal: &Goal) -> bool {
     match Problem::new(model, goal) {
-        Ok(problem) => synthesize(model, &problem).is_ok(),
+        Ok(problem) => synthesize(model, &problem, &mut |_| 0).is_ok(),
         Err(_) => false,
     }
 }

@@ -26,11 +26,19 @@ impl Traffic {
 
 /// Runs the planners to quiescence: every site started, every message
 /// delivered, every proposal acknowledged. `planners[s]` must be site `s`'s.
+/// Messages are delivered in the order `choose` picks, as a network may: `choose(k)` returns which of the `k` deliverable messages
+/// (the oldest message of each (sender, receiver) channel, in the order they
+/// were sent: channels are FIFO, as TCP connections are) goes next. The
+/// result must not depend on it (`tests/oracle.rs` checks it), which is why
+/// the agents' exchange over the network plans what `balletc plan` plans.
 ///
 /// Constraint sets only grow, except a user's need for its provider, which
 /// follows the user's plan; an exchange that runs past a generous bound
 /// (a bug, or an oscillation the argument missed) is reported, not looped.
-pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Result<Traffic, String> {
+pub fn exchange_in_order(
+    planners: &mut [SitePlanner<'_>],
+    choose: &mut dyn FnMut(usize) -> usize,
+) -> Result<Traffic, String> {
     let bound = 1_000 + 64 * planners.iter().map(|p| p.locals.len() + 1).sum::<usize>();
     let mut queue: VecDeque<Envelope> = VecDeque::new();
     let mut traffic = Traffic::default();
@@ -47,7 +55,7 @@ pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Result<Traffic, String> {
         count(&mut traffic, &out);
         queue.extend(out);
     }
-    while let Some(envelope) = queue.pop_front() {
+    while let Some(envelope) = take(&mut queue, choose) {
         let Some(planner) = planners.get_mut(envelope.to.index()) else {
             continue;
         };
@@ -68,4 +76,25 @@ pub fn exchange(planners: &mut [SitePlanner<'_>]) -> Result<Traffic, String> {
     }
     debug_assert!(planners.iter().all(SitePlanner::quiescent));
     Ok(traffic)
+}
+
+/// Removes the message `choose` picks among the oldest of each channel.
+fn take(
+    queue: &mut VecDeque<Envelope>,
+    choose: &mut dyn FnMut(usize) -> usize,
+) -> Option<Envelope> {
+    if queue.len() <= 1 {
+        return queue.pop_front();
+    }
+    let mut heads: Vec<usize> = Vec::new();
+    for (n, e) in queue.iter().enumerate() {
+        if !heads
+            .iter()
+            .any(|&h| (queue[h].from, queue[h].to) == (e.from, e.to))
+        {
+            heads.push(n);
+        }
+    }
+    let pick = heads[choose(heads.len()) % heads.len()];
+    queue.remove(pick)
 }

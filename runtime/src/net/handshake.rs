@@ -19,6 +19,8 @@
 //! Each step is one frame. The prologue of the handshake holds the version,
 //! so a `Hello` altered on the way makes the handshake fail.
 
+use std::time::Duration;
+
 use futures_util::{SinkExt, StreamExt};
 use snow::{HandshakeState, StatelessTransportState};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -74,12 +76,40 @@ fn framed(
     FramedWrite<OwnedWriteHalf, LengthDelimitedCodec>,
 ) {
     let _ = stream.set_nodelay(true);
+    detect_dead_peers(&stream);
     let (r, w) = stream.into_split();
     (
         FramedRead::new(r, codec(max_frame)),
         FramedWrite::new(w, codec(max_frame)),
     )
 }
+
+/// A peer whose machine vanished (no FIN, no RST) must not hold a
+/// connection forever: TCP keepalive probes an idle connection after
+/// [`KEEPALIVE_IDLE`] and gives up after [`KEEPALIVE_RETRIES`] unanswered
+/// probes [`KEEPALIVE_INTERVAL`] apart, and on Linux data left
+/// unacknowledged for [`USER_TIMEOUT`] fails the connection too. The dialer
+/// then reconnects with backoff and retransmits; the listener's task ends.
+/// Best effort: a platform without these options keeps TCP's defaults.
+fn detect_dead_peers(stream: &TcpStream) {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_RETRIES);
+    let socket = socket2::SockRef::from(stream);
+    let _ = socket.set_tcp_keepalive(&keepalive);
+    #[cfg(target_os = "linux")]
+    let _ = socket.set_tcp_user_timeout(Some(USER_TIMEOUT));
+}
+
+/// Idle time before the first keepalive probe.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
+/// Time between keepalive probes.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// Unanswered probes before the connection is dropped.
+pub const KEEPALIVE_RETRIES: u32 = 3;
+/// Longest time sent data may stay unacknowledged by the peer's TCP.
+pub const USER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Checks the other side's `Hello`.
 fn check_hello(frame: &[u8]) -> Result<(), NetError> {
@@ -217,4 +247,29 @@ pub async fn accept(
         write,
         transport: into_transport(state)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_probe_for_dead_peers() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (dialed, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
+        let dialed = dialed.expect("connect");
+        detect_dead_peers(&dialed);
+        let socket = socket2::SockRef::from(&dialed);
+        assert!(socket.keepalive().expect("keepalive"));
+        assert_eq!(socket.tcp_keepalive_time().expect("idle"), KEEPALIVE_IDLE);
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            socket.tcp_user_timeout().expect("user timeout"),
+            Some(USER_TIMEOUT)
+        );
+        drop(accepted);
+    }
 }

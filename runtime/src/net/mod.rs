@@ -60,6 +60,19 @@
 //! (`reliable.rs`, `peer.rs`). Anything malformed, oversized, of another
 //! version or from a site outside the roster closes that connection and is
 //! logged (`tracing`); the agent goes on serving the others.
+//!
+//! **Dead peers.** Every connection has TCP keepalive (probe after 5 s idle,
+//! drop after 3 unanswered probes 1 s apart) and, on Linux, a 10 s
+//! `TCP_USER_TIMEOUT` on unacknowledged data: a peer whose machine vanished
+//! without closing is noticed in seconds, the dialer reconnects with backoff
+//! and the listener's task ends (`handshake.rs`).
+//!
+//! **Flow control.** Writes wait on the socket (TCP's window is the
+//! backpressure) and go in batches of at most 256 frames. The outbox keeps
+//! every unacknowledged payload until the peer acknowledges it, without a
+//! bound of its own: an agent's payloads are facts, a few per instruction
+//! of its program (`vm::message`), so the outbox is bounded by the
+//! program's size, whatever the peer's state.
 
 mod frame;
 mod handshake;

@@ -133,7 +133,7 @@ pub fn log_path(config: &ExecConfig, job: &Job) -> PathBuf {
 pub async fn run_job(job: &Job, config: &ExecConfig) -> Result<(), ActionFailure> {
     let Some(action) = &job.action else {
         let micros = job.cost.0.saturating_mul(config.unit.as_micros() as u64) / 1000;
-        wait_until(tokio::time::Instant::now() + Duration::from_micros(micros)).await;
+        super::clock::sleep_until(std::time::Instant::now() + Duration::from_micros(micros)).await;
         return Ok(());
     };
     let command = expand(action, job, &config.parameters);
@@ -178,19 +178,6 @@ pub async fn run_job(job: &Job, config: &ExecConfig) -> Result<(), ActionFailure
                 humanize(config.timeout)
             )))
         }
-    }
-}
-
-/// Waits until `deadline`. Tokio's timer wheel has a resolution of one
-/// millisecond and rounds up, which with 10 ms units would add up to 10 % per
-/// transition along a chain; the last 2 ms are therefore spent yielding.
-async fn wait_until(deadline: tokio::time::Instant) {
-    let coarse = deadline.checked_sub(Duration::from_millis(2));
-    if let Some(coarse) = coarse.filter(|c| *c > tokio::time::Instant::now()) {
-        tokio::time::sleep_until(coarse).await;
-    }
-    while tokio::time::Instant::now() < deadline {
-        tokio::task::yield_now().await;
     }
 }
 

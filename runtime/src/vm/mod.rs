@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod checkpoint;
+pub mod clock;
 pub mod facts;
 pub mod message;
 pub mod runner;

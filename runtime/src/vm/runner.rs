@@ -75,7 +75,8 @@ pub enum RunEvent {
 /// How a run ended.
 #[derive(Debug)]
 pub struct RunOutcome {
-    /// From the start to the last state change.
+    /// From the first site's start to the last state change (the
+    /// simulator's time 0 is when the programs start executing).
     pub elapsed: Duration,
     /// Messages delivered.
     pub messages: u64,
@@ -93,6 +94,8 @@ impl RunOutcome {
 }
 
 enum Report {
+    /// A site starts executing its program.
+    Started(Instant),
     Event(RunEvent),
     Changed(Instant),
 }
@@ -145,8 +148,10 @@ pub async fn run_sites<T: Transport>(
     }
     drop(reports);
     let mut failures = Vec::new();
+    let mut first: Option<Instant> = None;
     let mut last = start;
     let mut handle = |report: Report, failures: &mut Vec<TransitionFailure>| match report {
+        Report::Started(at) => first = Some(first.map_or(at, |f| f.min(at))),
         Report::Changed(at) => last = last.max(at),
         Report::Event(event) => {
             if let RunEvent::Failure(f) = &event {
@@ -187,7 +192,7 @@ pub async fn run_sites<T: Transport>(
         vms.push(vm);
     }
     Ok(RunOutcome {
-        elapsed: last.duration_since(start),
+        elapsed: last.saturating_duration_since(first.unwrap_or(start)),
         messages,
         failures,
         vms,
@@ -214,6 +219,7 @@ impl<T: Transport> SiteTask<T> {
         mut stopped: watch::Receiver<bool>,
     ) -> (SiteVm, u64, Option<BackgroundWriter>) {
         let (ended_tx, mut ended) = unbounded_channel::<Ended>();
+        let _ = self.reports.send(Report::Started(Instant::now()));
         let mut out = self.vm.start();
         out.start.extend(rerun);
         self.finish(out, true, &ended_tx);
