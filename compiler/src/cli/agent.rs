@@ -16,13 +16,13 @@ use std::time::Duration;
 
 use ballet_runtime::agent::CancellationToken;
 use ballet_runtime::agent::{AgentConfig, AgentSetup, Ending, Exit, Hooks, Store};
-use ballet_runtime::net::{self, NetConfig};
+use ballet_runtime::net::{self, NetConfig, NetStats};
 use ballet_runtime::vm::{ExecConfig, RunEvent};
 use clap::Args;
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::cli::parse_define;
 use crate::cli::run::parse_duration;
+use crate::cli::{log, parse_define};
 
 /// Arguments of `balletc agent`.
 #[derive(Args, Debug)]
@@ -66,6 +66,7 @@ pub fn run(args: AgentArgs) -> ExitCode {
         .key
         .clone()
         .unwrap_or_else(|| args.out.join("cluster.key"));
+    log::install(&format!("[{}]", args.site));
     let setup = match AgentSetup::load(&args.out, &args.site, &key, args.listen.clone()) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -139,11 +140,13 @@ async fn serve(args: AgentArgs, setup: AgentSetup) -> ExitCode {
             }
         })
     };
+    let refusals = tokio::spawn(report_refusals(name.clone(), sender.watch_stats()));
     let end = setup
         .agent
         .run(sender, receiver, config, hooks, stop.clone())
         .await;
     signals.abort();
+    refusals.abort();
     let _ = printer.await;
     match end.ending {
         Ending::Finished => {
@@ -215,6 +218,23 @@ fn print_event(name: &str, event: &RunEvent, last: &mut Option<(usize, Vec<Strin
             f.instance, f.transition, f.failure.status
         ),
         RunEvent::CheckpointError(e) => eprintln!("[{name}] warning: {e}"),
+    }
+}
+
+/// Prints a line whenever the transport refuses or drops a connection (a
+/// bad key, frame or version): the details go to the log (`log.rs`). The
+/// counters are read first, so a refusal before this task runs is shown.
+async fn report_refusals(name: String, mut stats: tokio::sync::watch::Receiver<NetStats>) {
+    let mut seen = 0;
+    loop {
+        let rejected = stats.borrow_and_update().rejected;
+        if rejected > seen {
+            seen = rejected;
+            println!("[{name}] refused a connection ({rejected} so far): bad key, frame or protocol version");
+        }
+        if stats.changed().await.is_err() {
+            return;
+        }
     }
 }
 

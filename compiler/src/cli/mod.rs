@@ -9,6 +9,7 @@ mod dump;
 mod explain;
 mod fmt;
 mod keygen;
+mod log;
 mod lsp;
 mod plan;
 mod repl;

@@ -52,3 +52,149 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch directory");
     dir
 }
+
+/// Every wait of a process-level test is bounded by this.
+pub const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `n` loopback ports that were free a moment ago (bound on port 0, then
+/// released).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("an address").port())
+        .collect()
+}
+
+/// A `balletc` child process whose standard output is read line by line
+/// as it comes; killed when dropped.
+pub struct Child {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Every line of standard output read so far.
+    pub seen: Vec<String>,
+    stderr_thread: Option<std::thread::JoinHandle<String>>,
+    stderr: String,
+}
+
+impl Child {
+    /// Starts `balletc ARGS` in `dir`.
+    pub fn spawn(dir: &std::path::Path, args: &[&str]) -> Child {
+        use std::io::{BufRead, Read};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_balletc"))
+            .args(args)
+            .current_dir(dir)
+            .env_remove("RUST_BACKTRACE")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("balletc starts");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut err = child.stderr.take().expect("stderr");
+        let stderr_thread = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        Child {
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr_thread: Some(stderr_thread),
+            stderr: String::new(),
+        }
+    }
+
+    /// Reads lines until one satisfies `ok`; panics after [`LIMIT`] or at
+    /// the end of the output.
+    #[track_caller]
+    pub fn expect_line(&mut self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if ok(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => {
+                    self.kill();
+                    panic!("no line {what}:\n{}", self.transcript())
+                }
+            }
+        }
+    }
+
+    /// Waits for the process to exit (its output closed, then its status),
+    /// within [`LIMIT`].
+    #[track_caller]
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    self.kill();
+                    panic!("the process did not exit in time:\n{}", self.transcript())
+                }
+            }
+        }
+        let status = self.child.wait().expect("an exit status");
+        if let Some(thread) = self.stderr_thread.take() {
+            self.stderr = thread.join().unwrap_or_default();
+        }
+        status
+    }
+
+    /// Waits for the exit and checks its code, showing the output if not.
+    #[track_caller]
+    pub fn expect_exit(&mut self, code: i32) {
+        let status = self.wait();
+        assert_eq!(status.code(), Some(code), "{}", self.transcript());
+        assert!(!self.stderr().contains("panicked"), "{}", self.transcript());
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(thread) = self.stderr_thread.take() {
+            self.stderr = thread.join().unwrap_or_default();
+        }
+    }
+
+    /// Standard error (once [`Child::wait`] has returned).
+    pub fn stderr(&self) -> String {
+        self.stderr.clone()
+    }
+
+    /// Both outputs, for failure messages.
+    pub fn transcript(&self) -> String {
+        format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            self.seen.join("\n"),
+            self.stderr()
+        )
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
