@@ -38,6 +38,7 @@ type Event = (usize, Result<ToOperator, String>);
 pub struct OperatorSession {
     names: Vec<String>,
     links: Vec<UnboundedSender<ToAgent>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     events: UnboundedReceiver<Event>,
     /// Sites whose generation ended (their link closing is then expected).
     ended: Vec<bool>,
@@ -75,10 +76,12 @@ impl OperatorSession {
                 unreachable.join("; ")
             ));
         }
+        let (links, tasks) = links.into_iter().unzip();
         Ok(OperatorSession {
             names: inventory.iter().map(|(n, _)| n.clone()).collect(),
-            ended: vec![false; links.len()],
+            ended: vec![false; inventory.len()],
             links,
+            tasks,
             events,
         })
     }
@@ -89,9 +92,13 @@ impl OperatorSession {
         }
     }
 
-    /// Tells every agent the apply is off.
-    pub fn abort(&self, why: &str) {
+    /// Tells every agent the apply is off, and closes the links once that
+    /// is sent (within [`ANSWER_LIMIT`]).
+    pub async fn abort(self, why: &str) {
         self.broadcast(&ToAgent::Abort(why.to_string()));
+        let OperatorSession { links, tasks, .. } = self;
+        drop(links);
+        let _ = tokio::time::timeout(ANSWER_LIMIT, futures_join(tasks)).await;
     }
 
     /// The next event before `deadline`, with its site's name in errors.
@@ -254,14 +261,22 @@ impl OperatorSession {
     }
 }
 
-/// One link's task: sends what it is given, forwards what it receives.
+/// Waits for every task.
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// One link's task: sends what it is given, forwards what it receives;
+/// ends when its queue is closed and drained, or the link breaks.
 fn spawn_link(
     site: usize,
     mut link: OperatorLink,
     events: UnboundedSender<Event>,
-) -> UnboundedSender<ToAgent> {
+) -> (UnboundedSender<ToAgent>, tokio::task::JoinHandle<()>) {
     let (tx, mut commands) = unbounded_channel::<ToAgent>();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         loop {
             tokio::select! {
                 command = commands.recv() => {
@@ -284,5 +299,5 @@ fn spawn_link(
             }
         }
     });
-    tx
+    (tx, task)
 }

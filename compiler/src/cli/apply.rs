@@ -131,7 +131,7 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             };
         let gathered = match session.prepare(&request).await {
             Ok(s) => s,
-            Err(e) => return abort(&session, e).await,
+            Err(e) => return abort(session, e).await,
         };
         let start = from_state.unwrap_or(gathered);
         // The expected plan: `balletc plan --from-state` of the same state.
@@ -152,7 +152,7 @@ pub fn run(args: ApplyArgs) -> ExitCode {
             failed,
         );
         let Ok(planning) = planned else {
-            return abort(&session, format!("goal `{goal}` cannot be planned")).await;
+            return abort(session, format!("goal `{goal}` cannot be planned")).await;
         };
         let sites: Vec<String> = planning
             .planned
@@ -168,12 +168,12 @@ pub fn run(args: ApplyArgs) -> ExitCode {
                 sites.join(", "),
                 names.join(", ")
             );
-            return abort(&session, why).await;
+            return abort(session, why).await;
         }
         let coordinator = Operator::new(&planning.planned.problem);
         let programs = match session.plan(&start, coordinator, PLANNING_LIMIT).await {
             Ok(p) => p,
-            Err(e) => return abort(&session, e).await,
+            Err(e) => return abort(session, e).await,
         };
         let differing: Vec<&str> = programs
             .iter()
@@ -187,7 +187,7 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         shown.plan.programs = programs;
         print_programs(&args, &planning, &shown, identical, &differing);
         if !identical {
-            return abort(&session, "the agents' plan differs from `balletc plan`'s".into()).await;
+            return abort(session, "the agents' plan differs from `balletc plan`'s".into()).await;
         }
         let started = Instant::now();
         if let Err(e) = session.run().await {
@@ -213,11 +213,8 @@ pub fn run(args: ApplyArgs) -> ExitCode {
 }
 
 /// Tells every agent the apply is off, then reports why.
-async fn abort(session: &OperatorSession, why: String) -> ExitCode {
-    session.abort(&why);
-    // Let the links' tasks deliver the abort before the runtime stops.
-    tokio::task::yield_now().await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+async fn abort(session: OperatorSession, why: String) -> ExitCode {
+    session.abort(&why).await;
     fail(format!("apply aborted: {why}"))
 }
 
@@ -229,10 +226,23 @@ fn print_programs(
     identical: bool,
     differing: &[&str],
 ) {
+    let model = &planning.analysis.model;
     if args.goal.format == Format::Json {
+        if !identical {
+            let got = render::plan::json(model, &planning.goal.name, shown);
+            let expected = render::plan::json(model, &planning.goal.name, &planning.planned);
+            println!(
+                "{}",
+                json!({
+                    "goal": planning.goal.name,
+                    "programs": got["programs"],
+                    "identical": false,
+                    "expected_programs": expected["programs"],
+                })
+            );
+        }
         return;
     }
-    let model = &planning.analysis.model;
     print!(
         "{}",
         render::plan::text(model, &planning.goal.name, shown, false)
