@@ -1,6 +1,7 @@
 //! `balletc`'s library: loading, checking and (later) planning `.blt`
 //! programs. Front ends (the CLI in `main.rs`) are thin layers over it.
 
+pub mod apply;
 pub mod atomic;
 pub mod build;
 pub mod check;

@@ -205,7 +205,7 @@ pub fn read_source(path: &Path) -> std::io::Result<String> {
 
 /// Resolves `.` and `..` components lexically (no file-system access), for
 /// display.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -7,7 +7,8 @@
 //! prints one line per change of its progress. With `--once` it exits 0
 //! when its program and every peer's are done and everything it sent was
 //! acknowledged, and 1 when an action fails; without, it stays up to answer
-//! `balletc status`. SIGTERM or ctrl-c: it saves its state and exits 0.
+//! `balletc status` and takes reconfigurations from `balletc apply`
+//! (`crate::apply::agent`; `--idle`: without running the build's program). SIGTERM or ctrl-c: it saves its state and exits 0.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use ballet_runtime::vm::{ExecConfig, RunEvent};
 use clap::Args;
 use tokio::sync::mpsc::unbounded_channel;
 
+use crate::apply::agent::{serve as serve_generations, Serving};
 use crate::cli::run::parse_duration;
 use crate::cli::{log, parse_define};
 
@@ -47,6 +49,10 @@ pub struct AgentArgs {
     /// Exit when the reconfiguration is done everywhere (or an action fails).
     #[arg(long)]
     once: bool,
+    /// Without `--once`: do not run the build's program, wait for `balletc
+    /// apply` (a fresh state only).
+    #[arg(long, conflicts_with = "once")]
+    idle: bool,
     /// A value for the actions' `{NAME}` placeholders: `-D n=3`.
     #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_define)]
     define: Vec<(String, String)>,
@@ -141,10 +147,23 @@ async fn serve(args: AgentArgs, setup: AgentSetup) -> ExitCode {
         })
     };
     let refusals = tokio::spawn(report_refusals(name.clone(), sender.watch_stats()));
-    let end = setup
-        .agent
-        .run(sender, receiver, config, hooks, stop.clone())
-        .await;
+    let end = if args.once {
+        setup
+            .agent
+            .run(sender, receiver, config, hooks, stop.clone())
+            .await
+    } else {
+        // Reconfigurations one after the other (`balletc apply`).
+        let serving = match Serving::new(&args.out, &setup, config.exec.clone(), args.idle) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        let halves = (sender, receiver);
+        match serve_generations(serving, setup.agent, halves, config, hooks, stop.clone()).await {
+            Ok(end) => end,
+            Err(e) => return fail(e),
+        }
+    };
     signals.abort();
     refusals.abort();
     let _ = printer.await;

@@ -1,11 +1,13 @@
 //! `balletc build FILE --goal G -o out/`: plans the goal and writes one
-//! bytecode file per site (`out/<site>.bltc`) and `out/inventory.toml`.
+//! bytecode file per site (`out/<site>.bltc`), `out/inventory.toml` and
+//! `out/model.json` (the program's sources, for `balletc apply`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::apply::model::ModelSources;
 use crate::build::{debug_locations, write_build};
 use crate::cli::plan::{planning, GoalArgs};
 
@@ -53,7 +55,14 @@ pub fn run(args: BuildArgs) -> ExitCode {
         &debug,
         args.base_port,
     ) {
-        Ok(paths) => {
+        Ok(mut paths) => {
+            // The model the agents plan with (`balletc apply`).
+            if let Some(sources) = ModelSources::of_program(&program) {
+                match sources.write(&args.out) {
+                    Ok(path) => paths.push(path),
+                    Err(e) => return fail(e),
+                }
+            }
             for p in paths {
                 println!("wrote {}", p.display());
             }

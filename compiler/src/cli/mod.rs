@@ -3,6 +3,7 @@
 //! the input or a failed operation) and 2 (usage).
 
 mod agent;
+mod apply;
 mod build;
 mod check;
 mod dump;
@@ -58,6 +59,8 @@ enum Command {
     Agent(agent::AgentArgs),
     /// Ask every agent of a build where it stands.
     Status(status::StatusArgs),
+    /// Hand a goal to the running agents: they plan it together, then run it.
+    Apply(apply::ApplyArgs),
 }
 
 /// Output format of commands that report.
@@ -115,5 +118,6 @@ pub fn main() -> ExitCode {
         Command::Keygen(args) => keygen::run(args),
         Command::Agent(args) => agent::run(args),
         Command::Status(args) => status::run(args),
+        Command::Apply(args) => apply::run(args),
     }
 }

@@ -92,7 +92,7 @@ pub fn planning(args: &GoalArgs) -> Result<(Program, Planning), ExitCode> {
     }
 }
 
-fn read_state(path: &Path) -> Result<ballet_runtime::recorded::RecordedState, ExitCode> {
+pub(crate) fn read_state(path: &Path) -> Result<ballet_runtime::recorded::RecordedState, ExitCode> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         report::unreadable(path, &e);
         ExitCode::from(1)

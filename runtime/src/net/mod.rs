@@ -46,6 +46,8 @@
 //! - **Status.** [`Sender::set_status`] publishes what the agent tells an
 //!   operator; [`query_status`] asks an agent for it with the operator key
 //!   of the key file (`status.rs`): read-only, never a command.
+//!   [`Sender::operator_links`] takes two-way links the operator opens with
+//!   [`open_link`] (`link.rs`, `balletc apply`): data, never commands.
 //! - [`testing`] is an in-memory transport with the same `Sender` and
 //!   `Receiver`, which drops, duplicates, reorders and delays payloads.
 //!
@@ -79,6 +81,7 @@ mod frame;
 pub mod fuzzing;
 mod handshake;
 mod keys;
+mod link;
 mod noise;
 mod peer;
 mod reliable;
@@ -98,6 +101,7 @@ use tokio_util::sync::DropGuard;
 
 pub use frame::{Hello, MAGIC, MAX_MAX_FRAME, MIN_MAX_FRAME, PROTOCOL_VERSION};
 pub use keys::{ClusterKeys, Credentials, OperatorCredentials};
+pub use link::{open_link, OperatorLink, Request};
 pub use reliable::Outbox;
 pub use state::{renumber_state, PeerSnapshot, Snapshot, STATE_FILE};
 pub use status::query_status;
@@ -244,6 +248,12 @@ impl Sender {
     /// bytes, at most a frame; see [`query_status`]).
     pub fn set_status(&self, status: Vec<u8>) {
         self.shared.set_status(status);
+    }
+
+    /// From now on, operator links (`balletc apply`, see [`open_link`])
+    /// are handed to the returned queue; before, they are refused.
+    pub fn operator_links(&self) -> tokio::sync::mpsc::UnboundedReceiver<OperatorLink> {
+        self.shared.operator_links()
     }
 
     /// The address the transport listens on (`None` for the in-memory one).

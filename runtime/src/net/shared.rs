@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::frame::{Msg, MAX_MAX_FRAME, MIN_MAX_FRAME};
+use super::link::OperatorLink;
 use super::noise::max_plain;
 use super::reliable::{Ack, Arrival, Inbox, Outbox};
 use super::state::{fresh_epoch, PeerSnapshot, Persist, Snapshot, Start};
@@ -49,6 +50,9 @@ pub struct Shared {
     acks: watch::Sender<u64>,
     /// What the operator is told (`status.rs`).
     status: Mutex<Vec<u8>>,
+    /// Where operator links go, once the application asked for them
+    /// (`link.rs`).
+    links: Mutex<Option<mpsc::UnboundedSender<OperatorLink>>>,
     /// Cancelled to stop every task.
     pub cancel: CancellationToken,
     /// Every task of the transport, to wait for them on shutdown.
@@ -185,6 +189,7 @@ impl Shared {
             stats: watch::Sender::new(NetStats::default()),
             acks: watch::Sender::new(0),
             status: Mutex::new(Vec::new()),
+            links: Mutex::new(None),
             cancel: CancellationToken::new(),
             tasks: TaskTracker::new(),
         };
@@ -426,6 +431,24 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Operator links from now on go to the returned queue.
+    pub fn operator_links(&self) -> mpsc::UnboundedReceiver<OperatorLink> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.links.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        rx
+    }
+
+    /// Hands an operator link to the application; `Err` if it takes none.
+    pub fn hand_link(&self, link: OperatorLink) -> Result<(), NetError> {
+        let links = self.links.lock().unwrap_or_else(|p| p.into_inner());
+        match links.as_ref() {
+            Some(tx) if tx.send(link).is_ok() => Ok(()),
+            _ => Err(NetError::Protocol(
+                "this agent takes no operator link (it runs with --once)".into(),
+            )),
+        }
     }
 
     /// The listening address, if any.

@@ -3,46 +3,53 @@
 //! The operator dials an agent's usual port and runs the same `Hello` and
 //! Noise XX handshake as a site, with the operator key of the cluster's key
 //! file (`keys.rs`). The listener recognizes that key and, instead of the
-//! reliable stream, seals the latest status the application published
+//! reliable stream, reads one sealed request frame (`link.rs`): for
+//! `Status`, it seals the latest status the application published
 //! ([`super::Sender::set_status`], opaque bytes) into one frame, sends it
-//! and closes. Nothing is ever read from the operator after the handshake,
-//! so the channel cannot carry a command; a caller without the operator key
-//! or a site key is refused during the handshake and learns nothing.
+//! and closes; for `Link`, it hands the connection to the application
+//! (`balletc apply`), which only ever reads data from it. A caller without
+//! the operator key or a site key is refused during the handshake and
+//! learns nothing.
 //!
 //! ```text
 //! operator                          agent
 //!   Hello, Noise XX (operator key) ◀─▶ checks the key: the operator
+//!   sealed [0] (Status)            ──▶
 //!                                  ◀──  one sealed frame: the status bytes
 //!                                       closes
 //! ```
 
 use std::time::Duration;
 
-use futures_util::SinkExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-use tokio_util::bytes::Bytes;
 
-use super::handshake::{self, next_frame, Conn};
+use super::handshake::{self, Conn};
 use super::keys::OperatorCredentials;
-use super::noise::{Opener, Sealer};
+use super::link::{OperatorLink, Request};
 use super::shared::Shared;
 use super::NetError;
 use crate::SiteId;
 
-/// Answers an authenticated operator with the current status, then closes.
+/// How long an operator has to send its request after the handshake.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Answers an authenticated operator's request: the current status (then
+/// closes), or the connection handed to the application as a link.
 pub(crate) async fn answer(shared: &Shared, conn: Conn) -> Result<(), NetError> {
-    let Conn {
-        mut write,
-        transport,
-        ..
-    } = conn;
-    let status = shared.status();
-    let frame = Sealer::new().seal(&transport, &status)?;
-    write.send(Bytes::from(frame)).await?;
-    SinkExt::<Bytes>::flush(&mut write).await?;
-    tracing::debug!(site = shared.site().0, "status sent to the operator");
-    Ok(())
+    let mut link = OperatorLink::from_conn(conn);
+    let request = timeout(REQUEST_TIMEOUT, link.recv())
+        .await
+        .map_err(|_| NetError::Protocol("the operator sent no request".into()))??;
+    match Request::decode(&request) {
+        Some(Request::Status) => {
+            link.send(&shared.status()).await?;
+            tracing::debug!(site = shared.site().0, "status sent to the operator");
+            Ok(())
+        }
+        Some(Request::Link) => shared.hand_link(link),
+        None => Err(NetError::Protocol("unknown operator request".into())),
+    }
 }
 
 /// Asks the agent of `site` at `address` for its status, as the operator:
@@ -58,9 +65,10 @@ pub async fn query_status(
 ) -> Result<Vec<u8>, NetError> {
     let exchange = async {
         let stream = TcpStream::connect(address).await?;
-        let mut conn = handshake::dial_operator(stream, creds, site, max_frame).await?;
-        let frame = next_frame(&mut conn.read).await?;
-        Opener::new().open(&conn.transport, &frame)
+        let conn = handshake::dial_operator(stream, creds, site, max_frame).await?;
+        let mut link = OperatorLink::from_conn(conn);
+        link.send(&Request::Status.encode()).await?;
+        link.recv().await
     };
     timeout(limit, exchange)
         .await
