@@ -183,3 +183,38 @@ fn openstack_deploy_ends_where_the_simulator_does() {
 fn openstack_update_ends_where_the_simulator_does() {
     check("examples/openstack.blt", "update", 1);
 }
+
+/// An in-process run links each site only to its neighbours, symmetrically:
+/// in the CPS update, sensor sites talk to `system` (and `database` only if
+/// they refer to it), never to each other.
+#[test]
+fn sites_link_to_their_neighbours_only() {
+    use ballet_runtime::agent::neighbors::neighbors;
+    let (model, planned) = planned("examples/cps.blt", "update", 3);
+    let images = site_images(&model, &planned);
+    let refs: Vec<_> = images.iter().collect();
+    let n = neighbors(&refs);
+    let site = |name: &str| {
+        SiteId::from_index(
+            planned
+                .plan
+                .universe
+                .sites
+                .iter()
+                .position(|s| s.name == name)
+                .expect("site"),
+        )
+    };
+    for (k, set) in n.iter().enumerate() {
+        for other in set {
+            assert!(
+                n[other.index()].contains(&SiteId::from_index(k)),
+                "not symmetric"
+            );
+        }
+    }
+    let sensor0 = site("sensor_0");
+    assert!(n[sensor0.index()].contains(&site("system")));
+    assert!(!n[sensor0.index()].contains(&site("sensor_1")));
+    assert!(n[site("system").index()].len() >= 4);
+}

@@ -1,7 +1,8 @@
 //! Every site of a plan as an agent in this process, over real TCP on
 //! loopback (`balletc run`): each agent gets its own transport, bound on
 //! `127.0.0.1` port 0 before any is started so that every peer knows every
-//! address, and credentials generated in memory for the run.
+//! address, and credentials generated in memory for the run. A site links
+//! only to its neighbours (`neighbors.rs`).
 //!
 //! The run ends when no work is left ([`Work`]): a payload counts from its
 //! send until the receiving agent has handled it, a transition until it
@@ -18,6 +19,7 @@ use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
 
 use crate::agent::driver::{Agent, AgentConfig, Exit, Hooks};
+use crate::agent::neighbors::neighbors;
 use crate::agent::store::Store;
 use crate::ids::SiteId;
 use crate::net::{self, ClusterKeys, NetConfig};
@@ -82,6 +84,8 @@ pub async fn run_cluster(
         addresses.push(address.to_string());
         listeners.push(listener);
     }
+    let images: Vec<_> = agents.iter().map(|a| a.vm().image()).collect();
+    let neighbors = neighbors(&images);
     let work = Arc::new(Work::default());
     work.add(agents.len());
     let (events, mut monitor) = unbounded_channel();
@@ -92,7 +96,7 @@ pub async fn run_cluster(
         let peers: Vec<(SiteId, String)> = addresses
             .iter()
             .enumerate()
-            .filter(|(j, _)| *j != k)
+            .filter(|(j, _)| neighbors[k].contains(&SiteId::from_index(*j)))
             .map(|(j, a)| (SiteId::from_index(j), a.clone()))
             .collect();
         let credentials = keys

@@ -20,6 +20,7 @@
 pub mod checkpoint;
 pub mod cluster;
 pub mod driver;
+pub mod neighbors;
 pub mod payload;
 pub mod setup;
 pub mod status;
