@@ -8,8 +8,10 @@ use ballet_runtime::bytecode::{ImageBuilder, SiteImage};
 use ballet_runtime::program::Plan;
 use ballet_runtime::recorded::{RecordedInstance, RecordedState, VERSION};
 use ballet_runtime::semantics::System;
+use ballet_runtime::simulate::{EventKind, Outcome};
+use ballet_runtime::vm::action::execution_id;
 use ballet_runtime::vm::SiteVm;
-use ballet_runtime::{Connection, InstanceId, Model, SiteId};
+use ballet_runtime::{BehaviorId, Connection, InstanceId, Model, SiteId};
 
 use crate::plan::Planned;
 
@@ -145,4 +147,50 @@ pub fn recorded_state(vms: &[SiteVm], goal: &str) -> RecordedState {
         goal: Some(goal.to_string()),
         instances,
     }
+}
+
+/// Every transition execution of a simulated run, by the identity an action
+/// sees in `BALLET_EXECUTION` ([`execution_id`]), in the order they started:
+/// what a distributed run of the same plan must execute, each exactly once
+/// (re-runs after a restart repeat an identity, never add one).
+pub fn executions(model: &Model, plan: &Plan, run: &Outcome) -> Vec<String> {
+    let u = &plan.universe;
+    let finishes = |i: InstanceId, b: BehaviorId| {
+        run.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Finish(i, b))
+            .count() as u32
+    };
+    // Finished counts at the start: the final ones less the run's finishes.
+    let mut finished: Vec<Vec<u32>> = u
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, inst)| {
+            let i = InstanceId::from_index(i);
+            let behaviors = model.ty(inst.ty).behaviors.len();
+            let last = run.system.states[i.index()].as_ref();
+            (0..behaviors)
+                .map(|b| {
+                    let b = BehaviorId::from_index(b);
+                    last.map_or(0, |s| s.finished[b.index()])
+                        .saturating_sub(finishes(i, b))
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for event in &run.events {
+        match event.kind {
+            EventKind::Start(i, t) => {
+                let inst = &u.instances[i.index()];
+                let tr = model.ty(inst.ty).transition(t);
+                let k = finished[i.index()][tr.behavior.index()] + 1;
+                out.push(execution_id(&inst.name, &tr.name, k));
+            }
+            EventKind::Finish(i, b) => finished[i.index()][b.index()] += 1,
+            _ => {}
+        }
+    }
+    out
 }

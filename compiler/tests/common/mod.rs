@@ -2,6 +2,8 @@
 //! end-to-end tests of each subcommand.
 #![allow(dead_code)]
 
+pub mod agents;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

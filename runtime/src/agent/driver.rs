@@ -24,7 +24,7 @@
 //! the transitions that were running ([`SiteVm::resume`]) and re-sends the
 //! last event's payloads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,8 +68,9 @@ pub enum Exit {
     /// Never: it runs until stopped (an agent answering `status`, or the
     /// agents of an in-process run, stopped when the run is quiet).
     Never,
-    /// Once its program and every peer's are done and everything it sent is
-    /// acknowledged; or at once when an action fails (`balletc agent
+    /// Once its program and every peer's are done and each peer has
+    /// acknowledged what it was sent until both were done (see
+    /// [`Agent::run`]); or at once when an action fails (`balletc agent
     /// --once`).
     WhenFinished,
 }
@@ -88,8 +89,8 @@ pub struct Hooks {
 /// Why an agent's loop ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ending {
-    /// Its program and every peer's are done, and everything it sent was
-    /// acknowledged.
+    /// Its program and every peer's are done, and every peer acknowledged
+    /// what it needed.
     Finished,
     /// An action failed ([`Exit::WhenFinished`] only).
     Failed,
@@ -159,6 +160,13 @@ impl Agent {
     /// Runs the agent over `sender`/`receiver` until it finishes, fails
     /// ([`Exit::WhenFinished`]) or `stop` is cancelled; then shuts the
     /// transport down.
+    ///
+    /// It finishes once its program and every peer's are done and each peer
+    /// has acknowledged every payload sent to it up to the moment this site
+    /// was done and knew that peer done (its `Done` included). What is sent
+    /// later (answers to a restarted peer stating its facts again, say) is
+    /// of no use to a done peer, which may already have left: waiting for
+    /// its acknowledgement would keep this agent up forever.
     pub async fn run(
         self,
         sender: Sender,
@@ -182,6 +190,7 @@ impl Agent {
             last_change: Instant::now(),
             last_saved: Vec::new(),
             taken: false,
+            needed: BTreeMap::new(),
         };
         let mut out = r.vm.start();
         out.start.extend(self.rerun);
@@ -195,6 +204,7 @@ impl Agent {
                 break Ending::Failed;
             }
             let finished = once && r.finished();
+            let marks = r.marks();
             tokio::select! {
                 _ = stop.cancelled() => break Ending::Stopped,
                 got = receiver.recv() => match got {
@@ -202,7 +212,7 @@ impl Agent {
                     None => break Ending::Stopped,
                 },
                 Some(end) = ended.recv() => r.on_ended(end).await,
-                () = sender.settled(), if finished => break Ending::Finished,
+                () = sender.settled_upto(&marks), if finished => break Ending::Finished,
             }
         };
         if ending == Ending::Finished {
@@ -255,6 +265,10 @@ struct Running {
     last_saved: Vec<u8>,
     /// Whether a payload was taken since the transport's last checkpoint.
     taken: bool,
+    /// Per peer known done while this site is done: the number of the last
+    /// payload sent to it by then, which it must acknowledge before this
+    /// agent leaves.
+    needed: BTreeMap<SiteId, u64>,
 }
 
 impl Running {
@@ -266,6 +280,19 @@ impl Running {
                 .peers
                 .iter()
                 .all(|p| self.peers_done.contains(p))
+    }
+
+    /// What each peer must acknowledge before this agent leaves (see
+    /// `needed`; everything sent so far for a peer without a mark yet).
+    fn marks(&self) -> Vec<(SiteId, u64)> {
+        self.config
+            .peers
+            .iter()
+            .map(|&p| {
+                let mark = self.needed.get(&p).copied();
+                (p, mark.unwrap_or_else(|| self.sender.last_sent(p)))
+            })
+            .collect()
     }
 
     fn event(&self, event: RunEvent) {
@@ -361,6 +388,15 @@ impl Running {
                         "cannot send to site #{}: {e}",
                         to.0
                     )));
+                }
+            }
+        }
+        // From the moment this site is done and knows a peer done, what it
+        // sends that peer is of no use to it (see `Agent::run`).
+        if self.vm.done() {
+            for &p in &self.config.peers {
+                if self.peers_done.contains(&p) && !self.needed.contains_key(&p) {
+                    self.needed.insert(p, self.sender.last_sent(p));
                 }
             }
         }

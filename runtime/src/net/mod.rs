@@ -244,6 +244,20 @@ impl Sender {
         self.shared.settled().await
     }
 
+    /// The number of the last payload queued for `peer` in this
+    /// incarnation's numbering (0 if none): a mark for
+    /// [`Sender::settled_upto`].
+    pub fn last_sent(&self, peer: SiteId) -> u64 {
+        self.shared.last_sent(peer)
+    }
+
+    /// Waits until, for each `(peer, mark)`, every payload queued for
+    /// `peer` up to number `mark` has been acknowledged (or the transport is
+    /// shut down); what was queued later may still be unacknowledged.
+    pub async fn settled_upto(&self, marks: &[(SiteId, u64)]) {
+        self.shared.settled_upto(marks).await
+    }
+
     /// Replaces what this site tells an authenticated operator (opaque
     /// bytes, at most a frame; see [`query_status`]).
     pub fn set_status(&self, status: Vec<u8>) {

@@ -318,6 +318,37 @@ impl Shared {
         }
     }
 
+    /// The number of the last payload queued for `peer` (0 if none).
+    pub fn last_sent(&self, peer: SiteId) -> u64 {
+        self.cell(peer)
+            .map_or(0, |cell| Self::lock(cell).outbox.last_seq())
+    }
+
+    /// Whether every payload numbered up to its mark has been acknowledged,
+    /// for each `(peer, mark)`.
+    fn acknowledged(&self, marks: &[(SiteId, u64)]) -> bool {
+        marks.iter().all(|&(peer, mark)| {
+            self.cell(peer)
+                .is_none_or(|cell| Self::lock(cell).outbox.first() > mark)
+        })
+    }
+
+    /// Waits until every payload numbered up to its mark is acknowledged,
+    /// for each `(peer, mark)` (or the transport is shut down).
+    pub async fn settled_upto(&self, marks: &[(SiteId, u64)]) {
+        let mut acks = self.acks.subscribe();
+        loop {
+            acks.borrow_and_update();
+            if self.acknowledged(marks) || self.cancel.is_cancelled() {
+                return;
+            }
+            tokio::select! {
+                _ = acks.changed() => {}
+                _ = self.cancel.cancelled() => return,
+            }
+        }
+    }
+
     /// The application took payload `seq` of `epoch` from `from`.
     pub fn taken(&self, from: SiteId, epoch: u64, seq: u64) {
         let Some(cell) = self.cell(from) else {

@@ -15,6 +15,10 @@
 //! # }
 //! ```
 //!
+//! A site can also be cut off from every other ([`Network::partition`]):
+//! packets to or from it are lost until [`Network::heal`], after which the
+//! retransmissions of the reliable layer catch up.
+//!
 //! One driver task moves packets in steps of a virtual clock; the fault
 //! decisions are a function of the seed and of the order in which packets
 //! are sent. When nothing is in flight and nothing new is queued for a
@@ -76,6 +80,8 @@ pub struct NetworkStats {
     pub reordered: u64,
     /// Retransmission rounds.
     pub retransmissions: u64,
+    /// Packets lost to a partition.
+    pub cut: u64,
 }
 
 /// The in-memory network of `sites` sites (`SiteId(0)` to `SiteId(sites-1)`,
@@ -93,6 +99,8 @@ struct Inner {
     stats: Mutex<NetworkStats>,
     /// The epoch of the next node started without state.
     next_epoch: AtomicU64,
+    /// Sites cut off from every other.
+    partitioned: Mutex<Vec<bool>>,
 }
 
 struct Packet {
@@ -112,6 +120,7 @@ impl Network {
             changed: Arc::new(Notify::new()),
             stats: Mutex::new(NetworkStats::default()),
             next_epoch: AtomicU64::new(1),
+            partitioned: Mutex::new(vec![false; sites]),
         });
         let cancel = CancellationToken::new();
         tokio::spawn(drive(inner.clone(), cancel.clone(), Rng(seed), faults));
@@ -149,6 +158,22 @@ impl Network {
         let node = nodes.get_mut(site.index())?.take()?;
         node.cancel.cancel();
         node.memory_checkpoint()
+    }
+
+    /// Cuts `site` off from every other site: packets to or from it are
+    /// lost (its node keeps running) until [`Network::heal`].
+    pub fn partition(&self, site: SiteId) {
+        if let Some(cut) = lock(&self.inner.partitioned).get_mut(site.index()) {
+            *cut = true;
+        }
+    }
+
+    /// Ends `site`'s partition.
+    pub fn heal(&self, site: SiteId) {
+        if let Some(cut) = lock(&self.inner.partitioned).get_mut(site.index()) {
+            *cut = false;
+        }
+        self.inner.changed.notify_one();
     }
 
     /// What the network did so far.
@@ -304,7 +329,15 @@ async fn drive(inner: Arc<Inner>, cancel: CancellationToken, mut rng: Rng, fault
             let Some(packet) = take_ready(&mut flight, &mut step, &mut rng, &faults, &inner) else {
                 break;
             };
+            let cut = {
+                let partitioned = lock(&inner.partitioned);
+                partitioned[packet.from.index()] || partitioned[packet.to.index()]
+            };
             let mut stats = lock(&inner.stats);
+            if cut {
+                stats.cut += 1;
+                continue;
+            }
             if rng.chance(faults.drop) {
                 stats.dropped += 1;
                 continue;

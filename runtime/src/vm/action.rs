@@ -5,9 +5,19 @@
 //! carries one), with its placeholders filled in (`{site}`, `{instance}`,
 //! `{transition}`, `{behavior}` and the assembly's parameters; `\{`, `\}`
 //! and `\\` are literal) and `BALLET_SITE`, `BALLET_INSTANCE`,
-//! `BALLET_TRANSITION` in its environment. It runs under `sh -c` in its own
-//! process group, its standard output and error go to one log file, and it
-//! is killed (with its children) when it outlives the timeout.
+//! `BALLET_TRANSITION` and `BALLET_EXECUTION` in its environment. It runs
+//! under `sh -c` in its own process group, its standard output and error go
+//! to one log file, and it is killed (with its children) when it outlives
+//! the timeout.
+//!
+//! **Actions must be re-runnable.** A site that restarts from its checkpoint
+//! runs again the transitions that were running when it stopped (SEMANTICS.md
+//! §5), whether or not their actions had finished. `BALLET_EXECUTION`
+//! identifies one execution of a transition, the same in a re-run, so that
+//! an action can skip work already done: it is
+//! `<instance>.<transition>.<k>`, where `k` counts the executions of the
+//! transition's behavior in this instance from 1 (the behavior's finished
+//! count plus one, see [`execution_id`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,6 +41,21 @@ pub struct Job {
     pub cost: Cost,
     /// Its action, placeholders unexpanded.
     pub action: Option<String>,
+    /// Which execution of the transition this is (`BALLET_EXECUTION`, see
+    /// [`execution_id`]).
+    pub execution: String,
+}
+
+/// The identity of one execution of transition `transition` of `instance`
+/// during the `k`-th execution (from 1) of its behavior.
+///
+/// A transition runs at most once per execution of its behavior (a behavior
+/// is a DAG, SEMANTICS.md §2), so `(instance, transition, k)` names one
+/// execution. While the transition runs, its behavior is the instance's head
+/// and has finished `k - 1` times; that count is part of the checkpoint, so
+/// a site restarted from it re-runs the transition under the same identity.
+pub fn execution_id(instance: &str, transition: &str, k: u32) -> String {
+    format!("{instance}.{transition}.{k}")
 }
 
 /// How transitions run.
@@ -156,6 +181,7 @@ pub async fn run_job(job: &Job, config: &ExecConfig) -> Result<(), ActionFailure
         .env("BALLET_SITE", &job.site)
         .env("BALLET_INSTANCE", &job.instance)
         .env("BALLET_TRANSITION", &job.transition)
+        .env("BALLET_EXECUTION", &job.execution)
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))
         .stderr(Stdio::from(stderr))
@@ -227,6 +253,7 @@ mod tests {
             behavior: "deploy".into(),
             cost: Cost::units(1),
             action: Some(action.into()),
+            execution: execution_id("db", "boot", 2),
         }
     }
 
@@ -253,11 +280,14 @@ mod tests {
             log_dir: dir.clone(),
             ..ExecConfig::default()
         };
-        let e = run_job(&job("echo on $BALLET_SITE {instance}; exit 3"), &config)
-            .await
-            .unwrap_err();
+        let e = run_job(
+            &job("echo on $BALLET_SITE {instance} $BALLET_EXECUTION; exit 3"),
+            &config,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.status, "exit status 3");
-        assert_eq!(e.tail, "on s1 db");
+        assert_eq!(e.tail, "on s1 db db.boot.2");
         assert!(run_job(&job("true"), &config).await.is_ok());
         let slow = ExecConfig {
             timeout: Duration::from_millis(50),

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 
 use crate::agent::store::BackgroundWriter;
 use crate::ids::{InstanceId, SiteId, TransitionId};
-use crate::vm::action::{run_job, ActionFailure, ExecConfig, Job};
+use crate::vm::action::{execution_id, run_job, ActionFailure, ExecConfig, Job};
 use crate::vm::message::AgentMessage;
 use crate::vm::site::{Output, SiteVm};
 use crate::vm::transport::{Mailboxes, Transport, Work};
@@ -315,6 +315,11 @@ pub fn job(vm: &SiteVm, i: InstanceId, t: TransitionId) -> Job {
     let inst = &view.plan.universe.instances[i.index()];
     let ty = view.model.ty(inst.ty);
     let tr = ty.transition(t);
+    // While `t` runs its behavior is the head, so its finished count is
+    // that of the executions before this one.
+    let finished = vm.system().states[i.index()]
+        .as_ref()
+        .map_or(0, |s| s.finished[tr.behavior.index()]);
     Job {
         site: vm.image().site_name().to_string(),
         instance: inst.name.clone(),
@@ -322,5 +327,6 @@ pub fn job(vm: &SiteVm, i: InstanceId, t: TransitionId) -> Job {
         behavior: ty.behavior(tr.behavior).name.clone(),
         cost: tr.cost,
         action: tr.action.clone(),
+        execution: execution_id(&inst.name, &tr.name, finished + 1),
     }
 }
