@@ -1,6 +1,8 @@
 //! Helpers shared by the fixture tests: running the checker on a fixture the
 //! way `balletc check` does and rendering what it reports.
 
+pub mod random;
+
 use ballet_compiler::check::{analyze, Options};
 use ballet_compiler::diagnostic::{Diagnostic, Diagnostics};
 use ballet_compiler::load::{load, Origin, Program};
