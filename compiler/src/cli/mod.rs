@@ -7,6 +7,7 @@ mod check;
 mod dump;
 mod explain;
 mod fmt;
+mod given;
 mod keygen;
 mod lsp;
 mod plan;
@@ -14,6 +15,7 @@ mod repl;
 mod report;
 mod run;
 mod simulate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -37,6 +39,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Plan a goal and run the plan in virtual time (makespan, Gantt chart, baseline).
     Simulate(simulate::SimulateArgs),
+    /// Prove a plan correct under every interleaving, or print a counterexample.
+    Verify(verify::VerifyArgs),
     /// Plan a goal and write one bytecode file per site and `inventory.toml`.
     Build(build::BuildArgs),
     /// Plan a goal and run it for real, every site in this process.
@@ -99,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
         Command::Dump(args) => dump::run(args),

@@ -122,6 +122,8 @@ pub struct Verdict {
     pub seconds: f64,
     /// Classes of interchangeable sites used (their sizes).
     pub symmetric: Vec<usize>,
+    /// The partial-order reduction used.
+    pub reduction: Reduction,
     /// `None` when every property holds.
     pub failure: Option<Failure>,
 }
@@ -249,6 +251,7 @@ pub fn verify(
         transitions: found.transitions,
         seconds,
         symmetric,
+        reduction: options.reduction,
         failure,
     }
 }
