@@ -176,17 +176,18 @@ fn write_trace(
         plan: subject.given.clone(),
         steps: lines(&subject.model, &subject.plan, &start, &failure.trace),
     };
-    let mut comment = vec![format!(
-        "Counterexample found by `balletc verify {}`{}",
+    let mut command = format!(
+        "balletc verify {} --goal {}",
         args.goal.file.display(),
-        args.plan
-            .as_ref()
-            .map(|p| format!(" --plan {}", p.display()))
-            .unwrap_or_default()
-    )];
+        subject.goal.name
+    );
     for (name, value) in &args.goal.define {
-        comment.push(format!("-D {name}={value}"));
+        command.push_str(&format!(" -D {name}={value}"));
     }
+    if let Some(p) = &args.plan {
+        command.push_str(&format!(" --plan {}", p.display()));
+    }
+    let mut comment = vec![format!("Counterexample found by `{command}`")];
     comment.push(format!("property: {}", failure.property.describe()));
     comment.push(
         "replay it in `balletc repl`: :load FILE, :set the same -D values, :load-trace THIS".into(),
