@@ -35,7 +35,8 @@ fn the_published_openstack_update_plan_deadlocks_with_a_trace() {
     ]);
     assert_exit(&o, 1);
     let out = stdout(&o);
-    assert!(out.contains("NOT verified: deadlock"), "{out}");
+    assert!(out.contains("NOT verified (deadlock)"), "{out}");
+    assert!(out.contains("\nThen deadlock: nothing can happen"), "{out}");
     assert!(
         out.contains("wait-for cycle: mariadb_worker_0 -> keystone_0 -> nova_0"),
         "{out}"

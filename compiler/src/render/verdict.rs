@@ -84,7 +84,7 @@ pub fn text(
             }
         }
         Some(f) => {
-            let _ = writeln!(out, "\nNOT verified: {}", f.property.describe());
+            let _ = writeln!(out, "\nNOT verified ({})", f.property.name());
             let steps = counterexample(model, plan, start, verdict);
             if !steps.is_empty() {
                 let _ = writeln!(
@@ -96,6 +96,9 @@ pub fn text(
                 for (k, s) in steps.iter().enumerate() {
                     let _ = writeln!(out, "{}", numbered(k, s));
                 }
+                let _ = writeln!(out, "\nThen {}", f.property.describe());
+            } else {
+                let _ = writeln!(out, "{}", f.property.describe());
             }
         }
     }
