@@ -21,6 +21,7 @@ pub mod source;
 pub mod stdlib;
 mod suggest;
 pub mod syntax;
+pub mod verify;
 
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -148,6 +148,36 @@ impl Stepper {
         }
     }
 
+    /// A stepper at time zero from a state reached by replaying an untimed
+    /// trace (`balletc verify`'s counterexamples, the REPL's `:load-trace`):
+    /// `events` are what happened so far, and each running transition ends
+    /// its cost from now, in the order the loop always uses.
+    pub fn resumed(model: &Model, plan: &Plan, system: System, events: Vec<Event>) -> Stepper {
+        let mut ends = BinaryHeap::new();
+        for (i, state) in system.states.iter().enumerate() {
+            let Some(state) = state else { continue };
+            let ty = model.ty(plan.universe.instances[i].ty);
+            for t in state.running.iter() {
+                let t = TransitionId::from_index(t);
+                ends.push(Reverse((
+                    ty.transition(t).cost,
+                    InstanceId::from_index(i),
+                    t,
+                )));
+            }
+        }
+        Stepper {
+            system,
+            now: Cost::ZERO,
+            events,
+            ends,
+            pending: VecDeque::new(),
+            steps: Vec::new(),
+            cursor: Cursor::Site(0),
+            changed: false,
+        }
+    }
+
     /// The current state (after the last event returned).
     pub fn system(&self) -> &System {
         &self.system

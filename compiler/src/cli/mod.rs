@@ -9,6 +9,7 @@ mod check;
 mod dump;
 mod explain;
 mod fmt;
+mod given;
 mod keygen;
 mod log;
 mod lsp;
@@ -18,6 +19,7 @@ mod report;
 mod run;
 mod simulate;
 mod status;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -41,6 +43,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Plan a goal and run the plan in virtual time (makespan, Gantt chart, baseline).
     Simulate(simulate::SimulateArgs),
+    /// Prove a plan correct under every interleaving, or print a counterexample.
+    Verify(verify::VerifyArgs),
     /// Plan a goal and write one bytecode file per site and `inventory.toml`.
     Build(build::BuildArgs),
     /// Plan a goal and run it for real, every site in this process.
@@ -109,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Build(args) => build::run(args),
         Command::Run(args) => run::run(args),
         Command::Dump(args) => dump::run(args),

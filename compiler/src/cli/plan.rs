@@ -11,6 +11,7 @@ use crate::diagnostic::Diagnostics;
 use crate::load::{load_path, Program};
 use crate::pipeline::{plan_program, Failed, Planning};
 use crate::render;
+use crate::verify::{start_state, verify, VerifyOptions};
 
 /// What every planning subcommand takes (`plan`, `simulate`, `build`).
 #[derive(Args, Debug, Clone)]
@@ -39,6 +40,10 @@ pub struct GoalArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     goal: GoalArgs,
+    /// Also explore every interleaving of the plan and print the verdict
+    /// (`balletc verify`); in JSON, adds a `verification` object.
+    #[arg(long)]
+    verify: bool,
 }
 
 /// Loads, checks and plans, reporting failures; `Err` carries the exit code.
@@ -116,12 +121,41 @@ pub fn run(args: PlanArgs) -> ExitCode {
     };
     let model = &planning.analysis.model;
     let name = &planning.goal.name;
+    let planned = &planning.planned;
+    let verdict = args.verify.then(|| {
+        verify(
+            model,
+            &planned.problem,
+            &planning.goal,
+            &planned.plan,
+            &VerifyOptions::default(),
+        )
+    });
+    let start = start_state(model, &planned.problem, &planned.plan);
     match args.goal.format {
-        Format::Text => print!(
-            "{}",
-            render::plan::text(model, name, &planning.planned, true)
-        ),
-        Format::Json => println!("{}", render::plan::json(model, name, &planning.planned)),
+        Format::Text => {
+            print!("{}", render::plan::text(model, name, planned, true));
+            if let Some(v) = &verdict {
+                println!();
+                print!(
+                    "{}",
+                    render::verdict::text(model, name, &planned.plan, &start, v, true)
+                );
+            }
+        }
+        Format::Json => {
+            let mut out = render::plan::json(model, name, planned);
+            if let (Some(v), Some(object)) = (&verdict, out.as_object_mut()) {
+                object.insert(
+                    "verification".into(),
+                    render::verdict::json(model, &planned.plan, &start, v),
+                );
+            }
+            println!("{out}");
+        }
     }
-    ExitCode::SUCCESS
+    match verdict {
+        Some(v) if !v.verified() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
 }

@@ -11,11 +11,11 @@ use ballet_runtime::program::Plan;
 use ballet_runtime::report::Report;
 use ballet_runtime::semantics::System;
 use ballet_runtime::{Cost, InstanceId, Model};
-use ballet_runtime::{Goal, PlaceId};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::atomic::write_atomically;
+use crate::cli::given::given_plan;
 use crate::cli::plan::{planning, GoalArgs};
 use crate::cli::{report, Format};
 use crate::render::gantt::gantt_svg;
@@ -60,7 +60,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
             (planning.analysis.model, planning.goal, plan, start)
         }
         Some(path) => match given_plan(&args.goal, path) {
-            Ok(given) => given,
+            Ok(given) => (given.model, given.goal, given.plan, given.start),
             Err(code) => return code,
         },
     };
@@ -254,65 +254,4 @@ fn to_json(
         })),
         "instances": instances,
     })
-}
-
-/// What is simulated: the model, the goal, the plan and where each of its
-/// instances starts.
-type Subject = (Model, Goal, Plan, Vec<Option<PlaceId>>);
-
-/// A hand-written plan over the goal's start assembly, with its start
-/// places.
-fn given_plan(args: &GoalArgs, path: &std::path::Path) -> Result<Subject, ExitCode> {
-    use crate::check::Options;
-    use crate::diagnostic::Diagnostics;
-    use crate::pipeline::{prepare, Failed};
-    let mut diagnostics = Diagnostics::default();
-    let program = crate::load::load_path(&args.file, &mut diagnostics).map_err(|e| {
-        report::unreadable(&args.file, &e);
-        ExitCode::from(1)
-    })?;
-    let options = Options {
-        defines: args.define.clone(),
-    };
-    let prepared = prepare(
-        &program,
-        &options,
-        args.goal.as_deref(),
-        None,
-        &mut diagnostics,
-    );
-    let failed = prepared.is_err();
-    report::diagnostics(
-        &args.file,
-        &program,
-        diagnostics,
-        args.format,
-        args.color,
-        failed,
-    );
-    let (analysis, goal) = match prepared {
-        Ok(p) => p,
-        Err(Failed::Internal(m)) => {
-            report::internal(&m);
-            return Err(ExitCode::from(1));
-        }
-        Err(Failed::Reported) => return Err(ExitCode::from(1)),
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        report::unreadable(path, &e);
-        ExitCode::from(1)
-    })?;
-    let universe = ballet_runtime::program::Universe {
-        sites: goal.start.sites.clone(),
-        instances: goal.start.instances.clone(),
-    };
-    let plan = crate::plan::text::parse_plan(&analysis.model, &universe, &text).map_err(|e| {
-        eprintln!(
-            "{:?}",
-            miette::miette!(code = "balletc::plan", "`{}`: {e}", path.display())
-        );
-        ExitCode::from(1)
-    })?;
-    let start = goal.start_places.iter().map(|&p| Some(p)).collect();
-    Ok((analysis.model, goal, plan, start))
 }

@@ -142,6 +142,31 @@ pub fn plan_delivering(
     })
 }
 
+/// A plan that did not come from the planner (a hand-written one, a
+/// counterexample's), with its problem and simulation, unchecked: what the
+/// REPL runs. `Err` when the goal cannot be set up or the plan's universe is
+/// not the problem's.
+pub fn given(model: &Model, goal: &Goal, plan: Plan) -> Result<Planned, String> {
+    let problem = Problem::new(model, goal).map_err(|e| e.message)?;
+    if problem.universe.instances.len() != plan.universe.instances.len() {
+        return Err("the goal adds instances that the plan's universe does not have".into());
+    }
+    let system = System::new(
+        model,
+        &plan,
+        &problem.start_places,
+        problem.start_connections.iter().copied(),
+    );
+    let run = simulate(model, &plan, system);
+    let metrics = metrics(&plan, 0, 0, run.makespan, 0.0);
+    Ok(Planned {
+        problem,
+        plan,
+        run,
+        metrics,
+    })
+}
+
 /// Runs the site planners to a fixpoint and emits the programs: (programs,
 /// messages, constraints).
 fn synthesize(

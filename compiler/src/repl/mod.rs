@@ -7,13 +7,15 @@
 //! plan and a stepping simulation of it ([`run::Run`], on the one event loop
 //! of `ballet_runtime::simulate`). Lines starting with `:` are commands;
 //! other lines are instructions that act on the simulated system through
-//! the operator's pseudo-site (see [`run`]).
+//! the operator's pseudo-site (see [`run`]). `:load-trace` replays a
+//! verifier's counterexample (see `trace.rs`).
 
 pub mod breakpoint;
 pub mod complete;
 pub mod run;
 mod setup;
 pub mod show;
+mod trace;
 pub mod typed;
 pub mod why;
 
@@ -28,7 +30,7 @@ use breakpoint::Breakpoint;
 use run::{Run, Stop};
 
 /// Every command with its one-line help, in the order `:help` lists them.
-pub const COMMANDS: [(&str, &str); 18] = [
+pub const COMMANDS: [(&str, &str); 19] = [
     (":load", ":load FILE            load and check a .blt file"),
     (":goal", ":goal [NAME]          plan a goal (without NAME: list the goals)"),
     (":set", ":set [NAME=VALUE]     set an assembly parameter and replan (without: list them)"),
@@ -43,7 +45,8 @@ pub const COMMANDS: [(&str, &str); 18] = [
     (":program", ":program SITE         a site's program, the current instruction marked >"),
     (":why", ":why INSTANCE         what an instance waits for, and on whom"),
     (":gantt", ":gantt FILE.svg       write the Gantt chart of the whole run (to its end)"),
-    (":restart", ":restart              back to t = 0, dropping typed instructions"),
+    (":load-trace", ":load-trace FILE      replay a counterexample of `balletc verify` (--trace-out), then :state, :why, :step from there"),
+    (":restart", ":restart              back to t = 0, dropping typed instructions and a loaded trace"),
     (":events", ":events               every event so far"),
     (":help", ":help                 this list"),
     (":quit", ":quit                 leave (also Ctrl-D)"),
@@ -165,6 +168,7 @@ impl Session {
             "program" => self.program(arg),
             "why" => self.why(arg),
             "gantt" => self.gantt(arg),
+            "load-trace" => self.load_trace(arg),
             "events" => {
                 let run = self.planned()?;
                 let mut out = String::new();
@@ -268,7 +272,14 @@ impl Session {
         }
         match run.events().last() {
             Some(e) => {
-                let _ = writeln!(out, "back to {}", show::event(run, target, e));
+                let at = run.events().len();
+                let _ = writeln!(out, "back to {}", show::event(run, at, e));
+                if at > target {
+                    let _ = writeln!(
+                        out,
+                        "(the end of the loaded trace: `:restart` goes back to the plan's start)"
+                    );
+                }
             }
             None => {
                 let _ = writeln!(out, "back to the start");
@@ -282,9 +293,14 @@ impl Session {
         let run = self.planned_mut()?;
         let dropped = run.typed.len();
         run.typed.clear();
+        let trace = if run.prefix.take().is_some() {
+            " and the loaded trace"
+        } else {
+            ""
+        };
         run.replay(0);
         Ok(format!(
-            "back to the start (dropped {dropped} typed instruction{})\n{}\n",
+            "back to the start (dropped {dropped} typed instruction{}{trace})\n{}\n",
             plural(dropped),
             show::status(run)
         ))

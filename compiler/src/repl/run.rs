@@ -51,6 +51,9 @@ pub struct Run {
     pub typed: Vec<Typed>,
     /// The simulation.
     pub stepper: Stepper,
+    /// A loaded trace (`:load-trace`): the state it reaches and its events.
+    /// Runs start there instead of at the plan's start.
+    pub prefix: Option<(System, Vec<Event>)>,
 }
 
 /// Why [`Run::forward`] stopped.
@@ -76,6 +79,40 @@ impl Run {
             plan,
             typed: Vec::new(),
             stepper,
+            prefix: None,
+        }
+    }
+
+    /// The plan's start state (over [`Run::plan`], the operator included).
+    pub fn start(&self) -> System {
+        start_system(&self.model, &self.planned, &self.plan)
+    }
+
+    /// Starts every run from the end of a replayed trace (`state`, reached
+    /// by `events`) from now on, and goes there.
+    pub fn load_prefix(&mut self, state: System, events: Vec<Event>) {
+        self.typed.clear();
+        self.prefix = Some((state, events));
+        self.replay(0);
+    }
+
+    /// A stepper at the start: the plan's, or the end of the loaded trace.
+    fn first_stepper(&self, plan: &Plan) -> Stepper {
+        match &self.prefix {
+            None => Stepper::new(start_system(&self.model, &self.planned, plan)),
+            Some((state, events)) => {
+                let mut state = state.clone();
+                // Instances the operator added since exist in no trace.
+                let n = plan.universe.instances.len();
+                state.states.resize(n, None);
+                state.pushes.resize_with(n, Vec::new);
+                for (i, pushes) in state.pushes.iter_mut().enumerate() {
+                    let behaviors = self.model.ty(plan.universe.instances[i].ty).behaviors.len();
+                    pushes.resize(behaviors, 0);
+                }
+                state.pc.resize(plan.programs.len(), 0);
+                Stepper::resumed(&self.model, plan, state, events.clone())
+            }
         }
     }
 
@@ -172,7 +209,7 @@ impl Run {
         let dropped = before - self.typed.len();
         let mut plan = with_operator(&self.planned.plan, &self.typed);
         let op = self.operator().index();
-        let mut stepper = Stepper::new(start_system(&self.model, &self.planned, &plan));
+        let mut stepper = self.first_stepper(&plan);
         let mut next = 0;
         loop {
             while let Some(t) = self

@@ -200,3 +200,22 @@ impl Drop for Child {
         self.kill();
     }
 }
+
+/// Compares `actual` with the golden file `tests/snapshots/NAME` (`BLESS=1`
+/// rewrites it).
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == actual,
+        "the output differs from {} (BLESS=1 rewrites it):\n{actual}",
+        path.display()
+    );
+}
