@@ -281,8 +281,13 @@ impl Shared {
                 }
                 // A new epoch changes what is acknowledged.
                 let ackable = state.inbox.ackable(self.durable());
-                drop(state);
+                // Published under the lock: two threads computing the
+                // acknowledgement (this arrival, the application taking a
+                // payload) must publish in the order they computed it, or
+                // an older value overwrites a newer one and the last
+                // acknowledgement is never sent (found by the proxy tests).
                 self.publish(cell, ackable);
+                drop(state);
             }
             Arrival::Held | Arrival::Stale => {}
             Arrival::Duplicate => {
@@ -357,8 +362,9 @@ impl Shared {
         let mut state = Self::lock(cell);
         state.inbox.taken(epoch, seq);
         let ackable = state.inbox.ackable(self.durable());
-        drop(state);
+        // Under the lock, as in `on_data`.
         self.publish(cell, ackable);
+        drop(state);
     }
 
     /// Wakes the acknowledging task if `ackable` is news.
@@ -436,8 +442,9 @@ impl Shared {
                 let mut state = Self::lock(cell);
                 state.inbox.checkpointed(p.peer_epoch, p.delivered);
                 let ackable = state.inbox.ackable(true);
-                drop(state);
+                // Under the lock, as in `on_data`.
                 self.publish(cell, ackable);
+                drop(state);
             }
         }
         Ok(snapshot)
