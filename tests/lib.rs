@@ -212,12 +212,20 @@ pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
     let list = diagnostics.into_sorted();
     let mut out = terminal::render_plain(&program.sources, &list);
     match result {
-        Ok(planning) => out.push_str(&ballet_compiler::render::plan::text(
-            &planning.analysis.model,
-            &planning.goal.name,
-            &planning.planned,
-            false,
-        )),
+        Ok(planning) => {
+            out.push_str(&ballet_compiler::render::plan::text(
+                &planning.analysis.model,
+                &planning.goal.name,
+                &planning.planned,
+                false,
+            ));
+            // Every plan of the suite is verified: a failure shows in the
+            // output, so the golden comparison fails.
+            if let Err(why) = verified(&planning.analysis.model, &planning.goal, &planning.planned)
+            {
+                out.push_str(&format!("NOT VERIFIED: {why}\n"));
+            }
+        }
         Err(ballet_compiler::pipeline::Failed::Reported) => {
             out.push_str(&terminal::summary(name, &list));
             out.push('\n');
@@ -227,6 +235,29 @@ pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
         }
     }
     out
+}
+
+/// Explores every interleaving of `planned` (`balletc verify`): `Err` with
+/// the failed property unless the plan is proved correct.
+pub fn verified(
+    model: &ballet_runtime::Model,
+    goal: &ballet_runtime::Goal,
+    planned: &ballet_compiler::plan::Planned,
+) -> Result<(), String> {
+    use ballet_compiler::verify::{verify, VerifyOptions};
+    let options = VerifyOptions {
+        limit: 2_000_000,
+        ..VerifyOptions::default()
+    };
+    let verdict = verify(model, &planned.problem, goal, &planned.plan, &options);
+    match verdict.failure {
+        None => Ok(()),
+        Some(f) => Err(format!(
+            "{} ({} states)",
+            f.property.describe(),
+            verdict.states
+        )),
+    }
 }
 
 /// Compares `actual` with the golden file `golden`, or rewrites the golden

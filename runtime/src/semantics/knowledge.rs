@@ -56,13 +56,19 @@ pub fn provider_of<K: Knowledge + ?Sized>(k: &K, user: Endpoint) -> Option<Conne
     k.links(user).iter().find(|c| c.user == user).copied()
 }
 
-/// Whether the use port of `c` may be active; `None` when unknown.
+/// Whether the use port of `c` may be active *on `c`*; `None` when unknown.
+/// A user that has left `c` (its site executed `dcon(c)`) does not use it,
+/// even if its port is active on another provider since: otherwise the
+/// provider's site, still at its `dcon(c)`, could wait for it forever
+/// (found by `balletc verify` on a rewire; the reading is in
+/// ARCHITECTURE.md).
 fn user_active<K: Knowledge + ?Sized>(k: &K, c: &Connection) -> Option<bool> {
     let u = c.user;
     if k.is_local(u.instance) {
         Some(
-            k.state(u.instance)
-                .is_some_and(|s| s.port_active(ty(k, u.instance), u.port)),
+            k.connected(c)
+                && k.state(u.instance)
+                    .is_some_and(|s| s.port_active(ty(k, u.instance), u.port)),
         )
     } else {
         k.remote_user_active(c)

@@ -535,9 +535,12 @@ impl SiteVm {
                 .view
                 .model
                 .ty(self.view.plan.universe.instances[u.instance.index()].ty);
-            let active = self.system.states[u.instance.index()]
-                .as_ref()
-                .is_some_and(|s| s.port_active(ty, u.port));
+            // Active on `c` only while this site still has `c` (see
+            // `knowledge::user_active`).
+            let active = self.system.connections.contains(&c)
+                && self.system.states[u.instance.index()]
+                    .as_ref()
+                    .is_some_and(|s| s.port_active(ty, u.port));
             let consumed = self.facts.consumed.get(&c).copied().unwrap_or(0);
             if self.facts.sent_use.get(&c) != Some(&(active, consumed)) {
                 self.facts.sent_use.insert(c, (active, consumed));
