@@ -97,7 +97,7 @@ pub type StartOverride = Vec<(ballet_runtime::InstanceId, ballet_runtime::PlaceI
 
 /// Plans `goal`.
 pub fn plan(model: &Model, goal: &Goal) -> Result<Planned, PlanError> {
-    plan_delivering(model, goal, &mut |_| 0)
+    plan_in_order(model, goal, None)
 }
 
 /// [`plan`], the site planners' messages delivered in the order `choose`
@@ -106,6 +106,14 @@ pub fn plan_delivering(
     model: &Model,
     goal: &Goal,
     choose: &mut dyn FnMut(usize) -> usize,
+) -> Result<Planned, PlanError> {
+    plan_in_order(model, goal, Some(choose))
+}
+
+fn plan_in_order(
+    model: &Model,
+    goal: &Goal,
+    choose: Option<&mut dyn FnMut(usize) -> usize>,
 ) -> Result<Planned, PlanError> {
     let started = Instant::now();
     let problem = Problem::new(model, goal).map_err(PlanError::Problem)?;
@@ -172,7 +180,7 @@ pub fn given(model: &Model, goal: &Goal, plan: Plan) -> Result<Planned, String> 
 fn synthesize(
     model: &Model,
     problem: &Problem,
-    choose: &mut dyn FnMut(usize) -> usize,
+    choose: Option<&mut dyn FnMut(usize) -> usize>,
 ) -> Result<(Vec<Vec<Instruction>>, usize, usize), PlanError> {
     let mut cache = AutomatonCache::default();
     let mut planners: Vec<SitePlanner<'_>> = problem
@@ -194,7 +202,7 @@ fn synthesize(
 /// simulation): for the search of a minimal conflicting subset.
 pub fn feasible(model: &Model, goal: &Goal) -> bool {
     match Problem::new(model, goal) {
-        Ok(problem) => synthesize(model, &problem, &mut |_| 0).is_ok(),
+        Ok(problem) => synthesize(model, &problem, None).is_ok(),
         Err(_) => false,
     }
 }

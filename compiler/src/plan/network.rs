@@ -26,7 +26,8 @@ impl Traffic {
 
 /// Runs the planners to quiescence: every site started, every message
 /// delivered, every proposal acknowledged. `planners[s]` must be site `s`'s.
-/// Messages are delivered in the order `choose` picks, as a network may: `choose(k)` returns which of the `k` deliverable messages
+/// Messages are delivered in the order sent (`choose` is `None`), or in the
+/// order `choose` picks, as a network may: `choose(k)` returns which of the `k` deliverable messages
 /// (the oldest message of each (sender, receiver) channel, in the order they
 /// were sent: channels are FIFO, as TCP connections are) goes next. The
 /// result must not depend on it (`tests/oracle.rs` checks it), which is why
@@ -37,7 +38,7 @@ impl Traffic {
 /// (a bug, or an oscillation the argument missed) is reported, not looped.
 pub fn exchange_in_order(
     planners: &mut [SitePlanner<'_>],
-    choose: &mut dyn FnMut(usize) -> usize,
+    mut choose: Option<&mut dyn FnMut(usize) -> usize>,
 ) -> Result<Traffic, String> {
     let bound = 1_000 + 64 * planners.iter().map(|p| p.locals.len() + 1).sum::<usize>();
     let mut queue: VecDeque<Envelope> = VecDeque::new();
@@ -55,7 +56,7 @@ pub fn exchange_in_order(
         count(&mut traffic, &out);
         queue.extend(out);
     }
-    while let Some(envelope) = take(&mut queue, choose) {
+    while let Some(envelope) = take(&mut queue, choose.as_deref_mut()) {
         let Some(planner) = planners.get_mut(envelope.to.index()) else {
             continue;
         };
@@ -78,14 +79,15 @@ pub fn exchange_in_order(
     Ok(traffic)
 }
 
-/// Removes the message `choose` picks among the oldest of each channel.
+/// Removes the message `choose` picks among the oldest of each channel (the
+/// oldest of all without `choose`: O(1), as planning large systems needs).
 fn take(
     queue: &mut VecDeque<Envelope>,
-    choose: &mut dyn FnMut(usize) -> usize,
+    choose: Option<&mut (dyn FnMut(usize) -> usize + '_)>,
 ) -> Option<Envelope> {
-    if queue.len() <= 1 {
+    let Some(choose) = choose.filter(|_| queue.len() > 1) else {
         return queue.pop_front();
-    }
+    };
     let mut heads: Vec<usize> = Vec::new();
     for (n, e) in queue.iter().enumerate() {
         if !heads
