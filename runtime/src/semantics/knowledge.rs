@@ -62,7 +62,7 @@ pub fn provider_of<K: Knowledge + ?Sized>(k: &K, user: Endpoint) -> Option<Conne
 /// provider's site, still at its `dcon(c)`, could wait for it forever
 /// (found by `balletc verify` on a rewire; the reading is in
 /// ARCHITECTURE.md).
-fn user_active<K: Knowledge + ?Sized>(k: &K, c: &Connection) -> Option<bool> {
+pub fn user_active<K: Knowledge + ?Sized>(k: &K, c: &Connection) -> Option<bool> {
     let u = c.user;
     if k.is_local(u.instance) {
         Some(
@@ -72,6 +72,21 @@ fn user_active<K: Knowledge + ?Sized>(k: &K, c: &Connection) -> Option<bool> {
         )
     } else {
         k.remote_user_active(c)
+    }
+}
+
+/// Whether the provider of `c` serves it now (connected, not refusing);
+/// `None` when unknown (a remote provider that has not confirmed).
+pub fn provider_serving<K: Knowledge + ?Sized>(k: &K, c: &Connection) -> Option<bool> {
+    let p = c.provider;
+    if k.is_local(p.instance) {
+        Some(
+            k.connected(c)
+                && k.state(p.instance)
+                    .is_some_and(|s| !s.refusing(ty(k, p.instance), p.port)),
+        )
+    } else {
+        k.remote_provider_serving(c)
     }
 }
 
@@ -124,14 +139,7 @@ pub fn requirement_holds<K: Knowledge + ?Sized>(
                 ));
             };
             let p = c.provider;
-            let serving = if k.is_local(p.instance) {
-                Some(
-                    k.state(p.instance)
-                        .is_some_and(|s| !s.refusing(ty(k, p.instance), p.port)),
-                )
-            } else {
-                k.remote_provider_serving(&c)
-            };
+            let serving = provider_serving(k, &c);
             let provider = format!(
                 "{}.{}",
                 name(k, p.instance),

@@ -401,16 +401,7 @@ impl SiteVm {
     fn grant(&mut self, out: &mut Output) -> bool {
         let mut changed = false;
         for (c, n) in self.facts.ungranted() {
-            let p = c.provider;
-            let ty = self
-                .view
-                .model
-                .ty(self.view.plan.universe.instances[p.instance.index()].ty);
-            let serving = self.system.connections.contains(&c)
-                && self.system.states[p.instance.index()]
-                    .as_ref()
-                    .is_some_and(|s| !s.refusing(ty, p.port));
-            if serving {
+            if knowledge::provider_serving(&self.local(), &c) == Some(true) {
                 self.facts.grant(c, n);
                 self.send_serving(out, c, n);
                 changed = true;
@@ -530,17 +521,8 @@ impl SiteVm {
             if !self.is_local(c.user.instance) || self.is_local(c.provider.instance) {
                 continue;
             }
-            let u = c.user;
-            let ty = self
-                .view
-                .model
-                .ty(self.view.plan.universe.instances[u.instance.index()].ty);
-            // Active on `c` only while this site still has `c` (see
-            // `knowledge::user_active`).
-            let active = self.system.connections.contains(&c)
-                && self.system.states[u.instance.index()]
-                    .as_ref()
-                    .is_some_and(|s| s.port_active(ty, u.port));
+            // The user is local: its activity on `c` is known.
+            let active = knowledge::user_active(&self.local(), &c) == Some(true);
             let consumed = self.facts.consumed.get(&c).copied().unwrap_or(0);
             if self.facts.sent_use.get(&c) != Some(&(active, consumed)) {
                 self.facts.sent_use.insert(c, (active, consumed));
