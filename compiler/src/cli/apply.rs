@@ -12,8 +12,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ballet_runtime::inventory::parse_inventory;
-use ballet_runtime::net::ClusterKeys;
 use ballet_runtime::recorded::RecordedState;
 use clap::Args;
 use serde_json::json;
@@ -23,6 +21,7 @@ use crate::apply::model::fingerprint;
 use crate::apply::operator::{OperatorSession, SiteEnd};
 use crate::atomic::write_atomically;
 use crate::check::Options;
+use crate::cli::operator::operator_access;
 use crate::cli::plan::{read_state, GoalArgs};
 use crate::cli::run::parse_duration;
 use crate::cli::{report, Format};
@@ -79,29 +78,8 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         },
         None => None,
     };
-    let inventory_path = args.dir.join("inventory.toml");
-    let inventory = match std::fs::read_to_string(&inventory_path)
-        .map_err(|e| format!("cannot read `{}`: {e}", inventory_path.display()))
-        .and_then(|t| {
-            parse_inventory(&t).map_err(|e| format!("`{}`: {e}", inventory_path.display()))
-        }) {
-        Ok(i) => i,
-        Err(e) => return fail(e),
-    };
-    let key = args
-        .key
-        .clone()
-        .unwrap_or_else(|| args.dir.join("cluster.key"));
-    let operator = match ClusterKeys::load(&key) {
-        Ok(keys) => match keys.operator() {
-            Some(o) => o,
-            None => {
-                return fail(format!(
-                    "`{}` has no operator key (an older key file): generate a new one with `balletc keygen --force` and restart the agents",
-                    key.display()
-                ))
-            }
-        },
+    let (inventory, operator) = match operator_access(&args.dir, args.key.as_deref()) {
+        Ok(access) => access,
         Err(e) => return fail(e),
     };
     let Some(goal) = args.goal.goal.clone() else {

@@ -13,6 +13,7 @@ mod given;
 mod keygen;
 mod log;
 mod lsp;
+mod operator;
 mod plan;
 mod repl;
 mod report;

@@ -10,12 +10,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use ballet_runtime::agent::AgentStatus;
-use ballet_runtime::inventory::parse_inventory;
-use ballet_runtime::net::{query_status, ClusterKeys};
+use ballet_runtime::net::query_status;
 use ballet_runtime::SiteId;
 use clap::Args;
 use serde_json::json;
 
+use crate::cli::operator::operator_access;
 use crate::cli::run::parse_duration;
 use crate::cli::Format;
 
@@ -45,28 +45,9 @@ fn fail(message: String) -> ExitCode {
 
 /// Runs `balletc status`.
 pub fn run(args: StatusArgs) -> ExitCode {
-    let inventory_path = args.out.join("inventory.toml");
-    let inventory = match std::fs::read_to_string(&inventory_path)
-        .map_err(|e| format!("cannot read `{}`: {e}", inventory_path.display()))
-        .and_then(|t| {
-            parse_inventory(&t).map_err(|e| format!("`{}`: {e}", inventory_path.display()))
-        }) {
-        Ok(i) => i,
+    let (inventory, operator) = match operator_access(&args.out, args.key.as_deref()) {
+        Ok(access) => access,
         Err(e) => return fail(e),
-    };
-    let key = args
-        .key
-        .clone()
-        .unwrap_or_else(|| args.out.join("cluster.key"));
-    let keys = match ClusterKeys::load(&key) {
-        Ok(k) => k,
-        Err(e) => return fail(e.to_string()),
-    };
-    let Some(operator) = keys.operator() else {
-        return fail(format!(
-            "`{}` has no operator key (an older key file): generate a new one with `balletc keygen --force` and restart the agents",
-            key.display()
-        ));
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
