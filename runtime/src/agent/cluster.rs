@@ -148,28 +148,13 @@ pub async fn run_cluster(
         })
         .collect();
     let mut failures = Vec::new();
-    let mut handle = |event: RunEvent, failures: &mut Vec<_>| {
+    work.follow(&mut monitor, |event| {
         if let RunEvent::Failure(f) = &event {
             failures.push(f.clone());
         }
         on_event(&event);
-    };
-    loop {
-        tokio::select! {
-            event = monitor.recv() => match event {
-                Some(e) => handle(e, &mut failures),
-                None => break,
-            },
-            () = work.quiet() => {
-                // Every event was sent before the last piece of work was
-                // released: drain them, then stop.
-                while let Ok(e) = monitor.try_recv() {
-                    handle(e, &mut failures);
-                }
-                break;
-            }
-        }
-    }
+    })
+    .await;
     stop.cancel();
     let mut vms = Vec::new();
     let mut messages = 0;

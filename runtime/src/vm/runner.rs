@@ -150,7 +150,7 @@ pub async fn run_sites<T: Transport>(
     let mut failures = Vec::new();
     let mut first: Option<Instant> = None;
     let mut last = start;
-    let mut handle = |report: Report, failures: &mut Vec<TransitionFailure>| match report {
+    work.follow(&mut monitor, |report| match report {
         Report::Started(at) => first = Some(first.map_or(at, |f| f.min(at))),
         Report::Changed(at) => last = last.max(at),
         Report::Event(event) => {
@@ -159,23 +159,8 @@ pub async fn run_sites<T: Transport>(
             }
             on_event(&event);
         }
-    };
-    loop {
-        tokio::select! {
-            report = monitor.recv() => match report {
-                Some(r) => handle(r, &mut failures),
-                None => break,
-            },
-            () = work.quiet() => {
-                // Every report was sent before the last piece of work was
-                // released: drain them, then stop.
-                while let Ok(r) = monitor.try_recv() {
-                    handle(r, &mut failures);
-                }
-                break;
-            }
-        }
-    }
+    })
+    .await;
     let _ = stop.send(true);
     let mut vms = Vec::new();
     let mut messages = 0;

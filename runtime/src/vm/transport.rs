@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::Notify;
 
 use crate::ids::SiteId;
@@ -45,6 +45,27 @@ impl Work {
     /// Waits until no work is left.
     pub async fn quiet(&self) {
         self.quiet.notified().await;
+    }
+
+    /// Hands every report of `monitor` to `handle` until no work is left
+    /// (or every sender is gone). Reports are sent before the piece of work
+    /// they belong to is released, so those still queued when the work goes
+    /// quiet are drained too.
+    pub async fn follow<T>(&self, monitor: &mut UnboundedReceiver<T>, mut handle: impl FnMut(T)) {
+        loop {
+            tokio::select! {
+                report = monitor.recv() => match report {
+                    Some(r) => handle(r),
+                    None => return,
+                },
+                () = self.quiet() => {
+                    while let Ok(r) = monitor.try_recv() {
+                        handle(r);
+                    }
+                    return;
+                }
+            }
+        }
     }
 }
 
