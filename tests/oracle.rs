@@ -549,6 +549,7 @@ fn plans_do_not_depend_on_the_order_messages_arrive_in() {
 #[test]
 fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
     use ballet_compiler::plan::automaton::AutomatonCache;
+    use ballet_compiler::plan::network::take;
     use ballet_compiler::plan::protocol::{Envelope, Message};
     use ballet_compiler::plan::session::{Operator, SiteSession};
     let mut checked_plans = 0;
@@ -575,7 +576,7 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
                 })
                 .collect();
             let mut operator = Operator::new(&problem);
-            let mut queue: Vec<Envelope> = (0..sites)
+            let mut queue: std::collections::VecDeque<Envelope> = (0..sites)
                 .map(|s| Envelope {
                     from: operator.id(),
                     to: ballet_runtime::SiteId::from_index(s),
@@ -588,16 +589,9 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
                     !operator.settled(),
                     "seed {seed}: settled with messages in transit"
                 );
-                let mut heads: Vec<usize> = Vec::new();
-                for (n, e) in queue.iter().enumerate() {
-                    if !heads
-                        .iter()
-                        .any(|&h| (queue[h].from, queue[h].to) == (e.from, e.to))
-                    {
-                        heads.push(n);
-                    }
-                }
-                let e = queue.remove(heads[rng.below(heads.len())]);
+                let Some(e) = take(&mut queue, Some(&mut |n| rng.below(n))) else {
+                    break;
+                };
                 delivered += 1;
                 assert!(
                     delivered < 100_000,

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ballet_compiler::diagnostic::Diagnostics;
@@ -17,7 +16,7 @@ use ballet_runtime::agent::{Agent, AgentCheckpoint};
 use ballet_runtime::bytecode::decode;
 use ballet_runtime::recorded::RecordedState;
 use ballet_runtime::vm::SiteVm;
-use common::{free_ports, scratch, Child, ROOT};
+use common::{scratch, Child, ROOT};
 
 const UNIT: &str = "5ms";
 
@@ -35,28 +34,7 @@ fn balletc_in(dir: &Path, args: &[&str], code: i32) -> Child {
 
 /// A build of CPS deploy (n = 2) in `dir/out`, on free ports, with keys.
 fn build(dir: &Path, file: &str) -> PathBuf {
-    let out = dir.join("out");
-    let out_s = out.display().to_string();
-    balletc_in(
-        dir,
-        &["build", file, "--goal", "deploy", "-D", "n=2", "-o", &out_s],
-        0,
-    );
-    let inventory = out.join("inventory.toml");
-    let text = std::fs::read_to_string(&inventory).expect("inventory");
-    let sites: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("[sites.")?.strip_suffix(']'))
-        .map(str::to_string)
-        .collect();
-    let mut f = std::fs::File::create(&inventory).expect("inventory");
-    for (site, port) in sites.iter().zip(free_ports(sites.len())) {
-        writeln!(f, "[sites.{site}]\naddress = \"127.0.0.1:{port}\"").expect("write");
-    }
-    drop(f);
-    let key = out.join("cluster.key").display().to_string();
-    balletc_in(dir, &["keygen", "-o", &key], 0);
-    out
+    common::agents::build(dir, file, "deploy", &["-D", "n=2"])
 }
 
 fn site_names(out: &Path) -> Vec<String> {

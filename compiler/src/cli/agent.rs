@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use ballet_runtime::agent::CancellationToken;
 use ballet_runtime::agent::{AgentConfig, AgentSetup, Ending, Exit, Hooks, Store};
-use ballet_runtime::net::{self, NetConfig, NetStats};
+use ballet_runtime::net::{self, NetStats};
 use ballet_runtime::vm::{ExecConfig, RunEvent};
 use clap::Args;
 use tokio::sync::mpsc::unbounded_channel;
@@ -89,14 +89,7 @@ pub fn run(args: AgentArgs) -> ExitCode {
 
 async fn serve(args: AgentArgs, setup: AgentSetup) -> ExitCode {
     let name = setup.name.clone();
-    let net_config = NetConfig {
-        site: setup.site,
-        peers: setup.peers.clone(),
-        listen: setup.listen.clone(),
-        credentials: setup.credentials.clone(),
-        max_frame: 1 << 20,
-        state_dir: Some(setup.state_dir.clone()),
-    };
+    let net_config = setup.net_config();
     let (sender, receiver) = match net::start(net_config).await {
         Ok(halves) => halves,
         Err(e) => return fail(format!("site `{name}`: {e}")),

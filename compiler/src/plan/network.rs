@@ -81,7 +81,8 @@ pub fn exchange_in_order(
 
 /// Removes the message `choose` picks among the oldest of each channel (the
 /// oldest of all without `choose`: O(1), as planning large systems needs).
-fn take(
+/// Tests use it to deliver in random network orders.
+pub fn take(
     queue: &mut VecDeque<Envelope>,
     choose: Option<&mut (dyn FnMut(usize) -> usize + '_)>,
 ) -> Option<Envelope> {

@@ -22,7 +22,7 @@ use crate::agent::driver::Agent;
 use crate::bytecode::decode;
 use crate::ids::SiteId;
 use crate::inventory::parse_inventory;
-use crate::net::{renumber_state, ClusterKeys, Credentials};
+use crate::net::{renumber_state, ClusterKeys, Credentials, NetConfig};
 use crate::vm::SiteVm;
 
 /// The checkpoint file inside a site's state directory.
@@ -141,5 +141,19 @@ impl AgentSetup {
     /// The agent's checkpoint file.
     pub fn checkpoint_path(&self) -> PathBuf {
         self.state_dir.join(AGENT_CHECKPOINT_FILE)
+    }
+
+    /// The transport's configuration: this site's address, peers and
+    /// credentials, frames up to 1 MiB, the delivery state in the state
+    /// directory.
+    pub fn net_config(&self) -> NetConfig {
+        NetConfig {
+            site: self.site,
+            peers: self.peers.clone(),
+            listen: self.listen.clone(),
+            credentials: self.credentials.clone(),
+            max_frame: 1 << 20,
+            state_dir: Some(self.state_dir.clone()),
+        }
     }
 }
