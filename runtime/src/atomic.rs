@@ -21,6 +21,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_with(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
+    // A target that exists and is not a regular file (`/dev/null`, a FIFO,
+    // a terminal) is written to, never replaced: renaming over it would
+    // turn `/dev/null` into a file for the whole machine.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            return OpenOptions::new().write(true).open(path)?.write_all(bytes);
+        }
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -76,6 +84,18 @@ fn create(path: &Path, private: bool) -> io::Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `balletc simulate --gantt /dev/null` once replaced the machine's
+    /// `/dev/null` with a file; a device is written to, not replaced.
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        write_atomically(null, b"discarded").expect("write");
+        let meta = std::fs::metadata(null).expect("stat");
+        assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
+    }
 
     #[test]
     fn replaces_files_and_keeps_secrets_private() {
