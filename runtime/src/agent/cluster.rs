@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
 
+use crate::agent::background::CheckpointWriter;
 use crate::agent::driver::{Agent, AgentConfig, Exit, Hooks};
 use crate::agent::neighbors::neighbors;
 use crate::agent::store::Store;
@@ -90,6 +91,10 @@ pub async fn run_cluster(
     work.add(agents.len());
     let (events, mut monitor) = unbounded_channel();
     let stop = CancellationToken::new();
+    let writer = match &config.checkpoint_dir {
+        Some(_) => Some(CheckpointWriter::spawn()?),
+        None => None,
+    };
     let mut nodes = Vec::new();
     for ((k, agent), listener) in agents.into_iter().enumerate().zip(listeners) {
         let site = SiteId::from_index(k);
@@ -113,9 +118,11 @@ pub async fn run_cluster(
         let (sender, receiver) = net::start_on(listener, net_config)
             .await
             .map_err(|e| format!("site `{}`: {e}", names[k]))?;
-        let store = match &config.checkpoint_dir {
-            Some(dir) => Store::background(dir.join(format!("{}.ckpt", names[k]))),
-            None => Store::Nothing,
+        let store = match (&config.checkpoint_dir, &writer) {
+            (Some(dir), Some(writer)) => {
+                Store::Background(writer.file(dir.join(format!("{}.ckpt", names[k]))))
+            }
+            _ => Store::Nothing,
         };
         let agent_config = AgentConfig {
             exec: config.exec.clone(),

@@ -10,7 +10,10 @@
 //! 3. the transport's delivery state is checkpointed
 //!    ([`crate::net::Sender::checkpoint`]): it records the payloads just
 //!    queued and lets peers forget the ones handled so far;
-//! 4. the transitions the VM started run (`vm::action`).
+//! 4. the transitions the VM started run (`vm::action`);
+//! 5. the status and the progress are reported.
+//!
+//! Payloads waiting together are handled as one event.
 //!
 //! A crash before 1 re-delivers the event (the transport has not
 //! acknowledged it) or re-runs the transition (still running in the last
@@ -38,9 +41,12 @@ use crate::agent::store::Store;
 use crate::bytecode::SiteImage;
 use crate::ids::{InstanceId, SiteId, TransitionId};
 use crate::net::{Receiver, Sender};
-use crate::vm::action::{run_job, ActionFailure, ExecConfig};
+use crate::vm::action::{start_job, ActionFailure, ExecConfig};
 use crate::vm::runner::job;
-use crate::vm::{Output, RunEvent, SiteProgress, SiteVm, TransitionFailure, Work};
+use crate::vm::{AgentMessage, Output, RunEvent, SiteProgress, SiteVm, TransitionFailure, Work};
+
+/// At most this many payloads waiting together are handled as one event.
+const BATCH: usize = 64;
 
 /// How long a finished agent goes on answering before it leaves, so that
 /// its last acknowledgements reach the peers that wait for them.
@@ -208,7 +214,16 @@ impl Agent {
             tokio::select! {
                 _ = stop.cancelled() => break Ending::Stopped,
                 got = receiver.recv() => match got {
-                    Some((from, bytes)) => r.on_payload(from, &bytes).await,
+                    Some(first) => {
+                        let mut batch = vec![first];
+                        while batch.len() < BATCH {
+                            match receiver.try_recv() {
+                                Some(next) => batch.push(next),
+                                None => break,
+                            }
+                        }
+                        r.on_payloads(batch).await;
+                    }
                     None => break Ending::Stopped,
                 },
                 Some(end) = ended.recv() => r.on_ended(end).await,
@@ -225,7 +240,7 @@ impl Agent {
                     () = &mut linger => break,
                     _ = stop.cancelled() => break,
                     got = receiver.recv() => match got {
-                        Some((from, bytes)) => r.on_payload(from, &bytes).await,
+                        Some(payload) => r.on_payloads(vec![payload]).await,
                         None => break,
                     },
                 }
@@ -240,11 +255,19 @@ impl Agent {
     }
 }
 
-/// The VM's messages as payloads.
+/// The VM's messages as payloads: one per destination, in the order of
+/// their first message.
 fn facts(out: &Output) -> Vec<(SiteId, Payload)> {
-    out.send
-        .iter()
-        .map(|(to, m)| (*to, Payload::Fact(m.clone())))
+    let mut payloads: Vec<(SiteId, Vec<AgentMessage>)> = Vec::new();
+    for (to, m) in &out.send {
+        match payloads.iter_mut().find(|(site, _)| site == to) {
+            Some((_, facts)) => facts.push(m.clone()),
+            None => payloads.push((*to, vec![m.clone()])),
+        }
+    }
+    payloads
+        .into_iter()
+        .map(|(to, facts)| (to, Payload::Facts(facts)))
         .collect()
 }
 
@@ -307,27 +330,37 @@ impl Running {
         }
     }
 
-    async fn on_payload(&mut self, from: SiteId, bytes: &[u8]) {
-        self.received += 1;
-        self.taken = true;
-        let out = match Payload::decode(bytes) {
-            Some(Payload::Fact(m)) if m.from == from => self.vm.receive(&m),
-            Some(Payload::Done) => {
-                self.peers_done.insert(from);
-                Output::default()
-            }
-            _ => {
-                tracing::warn!(
+    /// Handles payloads that arrived together as one event: one
+    /// checkpoint, one report (a site many peers talk to at once, `system`
+    /// hearing from every listener at the start of the CPS update, say,
+    /// would otherwise checkpoint and report once per payload).
+    async fn on_payloads(&mut self, batch: Vec<(SiteId, Vec<u8>)>) {
+        let handled = batch.len();
+        let mut out = Output::default();
+        for (from, bytes) in batch {
+            self.received += 1;
+            self.taken = true;
+            match Payload::decode(&bytes) {
+                Some(Payload::Facts(facts)) if facts.iter().all(|m| m.from == from) => {
+                    for m in &facts {
+                        out.extend(self.vm.receive(m));
+                    }
+                }
+                Some(Payload::Done) => {
+                    self.peers_done.insert(from);
+                }
+                _ => tracing::warn!(
                     site = self.vm.image().site_name(),
                     "dropped a malformed payload from site #{}",
                     from.0
-                );
-                Output::default()
+                ),
             }
-        };
+        }
         let outgoing = facts(&out);
         self.after(out, outgoing, false).await;
-        self.work_done();
+        for _ in 0..handled {
+            self.work_done();
+        }
     }
 
     async fn on_ended(&mut self, (i, t, result): Ended) {
@@ -373,8 +406,6 @@ impl Running {
                 }
             }
         }
-        self.sender.set_status(self.status().encode());
-        self.event(RunEvent::Progress(self.progress()));
         let sends = !outgoing.is_empty();
         for (to, payload) in outgoing {
             if let Some(work) = &self.hooks.work {
@@ -410,14 +441,14 @@ impl Running {
             work.add(out.start.len());
         }
         for (i, t) in out.start {
-            let job = job(&self.vm, i, t);
-            let exec = self.config.exec.clone();
             let ended = self.ended_tx.clone();
-            tokio::spawn(async move {
-                let result = run_job(&job, &exec).await;
+            start_job(job(&self.vm, i, t), &self.config.exec, move |result| {
                 let _ = ended.send((i, t, result));
             });
         }
+        // Reports last: they are not on the sites' critical path.
+        self.sender.set_status(self.status().encode());
+        self.event(RunEvent::Progress(self.progress()));
     }
 
     /// Checkpoints the transport's delivery state, if it keeps one.

@@ -10,13 +10,16 @@
 //! - [`Payload`] (`payload.rs`) is what agents send each other: the VM's
 //!   facts, and `Done`, the termination protocol of `balletc agent --once`.
 //! - [`AgentCheckpoint`] (`checkpoint.rs`) is the agent's checkpoint file;
-//!   [`Store`] (`store.rs`) says where it goes and when it is on disk.
+//!   [`Store`] (`store.rs`) says where it goes and when it is on disk;
+//!   [`CheckpointWriter`] (`background.rs`) writes the checkpoints of an
+//!   in-process run's sites from one thread.
 //! - [`AgentStatus`] (`status.rs`) is what an agent tells `balletc status`.
 //! - [`run_cluster`] (`cluster.rs`) runs every site of a plan as an agent in
 //!   this process over loopback TCP (`balletc run`).
 //! - [`AgentSetup`] (`setup.rs`) loads what `balletc agent` needs from a
 //!   build directory.
 
+pub mod background;
 pub mod checkpoint;
 pub mod cluster;
 pub mod driver;
@@ -26,6 +29,7 @@ pub mod setup;
 pub mod status;
 pub mod store;
 
+pub use background::{BackgroundWriter, CheckpointWriter};
 pub use checkpoint::AgentCheckpoint;
 pub use cluster::{run_cluster, ClusterConfig};
 pub use driver::{Agent, AgentConfig, AgentEnd, Ending, Exit, Hooks, LINGER};

@@ -1,5 +1,6 @@
-//! What one agent sends another over the transport: a fact of the VM
-//! (SEMANTICS.md §5), or the news that the sender's program is done.
+//! What one agent sends another over the transport: the facts of the VM
+//! (SEMANTICS.md §5) for that peer from one event, or the news that the
+//! sender's program is done.
 //!
 //! `Done` is the agents' own termination protocol: a site whose program is
 //! done may still have to answer its peers (a provider grants serving
@@ -16,8 +17,9 @@ use crate::vm::AgentMessage;
 /// One payload between two agents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Payload {
-    /// A fact for the receiver's VM.
-    Fact(AgentMessage),
+    /// Facts for the receiver's VM, from one event of the sender, in the
+    /// order it stated them: one frame, one event at the receiver.
+    Facts(Vec<AgentMessage>),
     /// The sender's program is done.
     Done,
 }
@@ -47,14 +49,15 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_garbage() {
-        let fact = Payload::Fact(AgentMessage {
+        let message = AgentMessage {
             from: SiteId(1),
             fact: Fact::WaitsOn {
                 instance: InstanceId(2),
                 behavior: BehaviorId(0),
             },
-        });
-        for p in [fact, Payload::Done] {
+        };
+        let facts = Payload::Facts(vec![message.clone(), message]);
+        for p in [facts, Payload::Facts(Vec::new()), Payload::Done] {
             assert_eq!(Payload::decode(&p.encode()), Some(p));
         }
         assert_eq!(Payload::decode(&[7, 7]), None);

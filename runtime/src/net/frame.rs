@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use tokio_util::codec::LengthDelimitedCodec;
 
 /// The version of the agents' protocol. Any change to [`Msg`], to the
-/// handshake or to the layout of frames bumps it; the layout of [`Hello`]
-/// never changes, so that two versions can always tell each other apart.
-pub const PROTOCOL_VERSION: u16 = 1;
+/// handshake, to the layout of frames or to what the agents put in them
+/// (`agent::Payload`) bumps it; the layout of [`Hello`] never changes, so
+/// that two versions can always tell each other apart. Version 2: facts
+/// travel together, one payload per peer and event.
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// The magic bytes that open a [`Hello`]: an agent of another program (or a
 /// stray HTTP client) is told apart from an agent of another version.

@@ -29,6 +29,9 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_BACKOFF: Duration = Duration::from_millis(20);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
+/// How long an acknowledgement waits for the next ones, to go with them.
+const ACK_DELAY: Duration = Duration::from_millis(2);
+
 /// At most this many payloads are written before the writer looks again.
 const BATCH: usize = 256;
 
@@ -160,6 +163,10 @@ async fn serve(
             if acks.changed().await.is_err() {
                 return Ok(());
             }
+            // Acknowledgements only let the dialer forget what it keeps for
+            // a reconnection: gathering those of a burst into one frame
+            // leaves the cores to the payloads.
+            tokio::time::sleep(ACK_DELAY).await;
         }
     };
     tokio::select! {

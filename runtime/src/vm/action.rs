@@ -153,12 +153,34 @@ pub fn log_path(config: &ExecConfig, job: &Job) -> PathBuf {
         .join(format!("{}.{}.log", job.instance, job.transition))
 }
 
+/// How long a transition without an action lasts: `cost × unit`.
+fn wait_time(job: &Job, config: &ExecConfig) -> Duration {
+    let micros = job.cost.0.saturating_mul(config.unit.as_micros() as u64) / 1000;
+    Duration::from_micros(micros)
+}
+
+/// Starts one transition; `ended` gets its result when it ends (see
+/// [`run_job`]). A wait ends on the clock thread, straight into `ended`; an
+/// action runs in a task of its own (so this must be called within a Tokio
+/// runtime).
+pub fn start_job(
+    job: Job,
+    config: &ExecConfig,
+    ended: impl FnOnce(Result<(), ActionFailure>) + Send + 'static,
+) {
+    if job.action.is_none() {
+        let deadline = std::time::Instant::now() + wait_time(&job, config);
+        return super::clock::at(deadline, move || ended(Ok(())));
+    }
+    let config = config.clone();
+    tokio::spawn(async move { ended(run_job(&job, &config).await) });
+}
+
 /// Runs one transition to its end: `Ok` when it ended (the wait elapsed, or
 /// the action exited 0).
 pub async fn run_job(job: &Job, config: &ExecConfig) -> Result<(), ActionFailure> {
     let Some(action) = &job.action else {
-        let micros = job.cost.0.saturating_mul(config.unit.as_micros() as u64) / 1000;
-        super::clock::sleep_until(std::time::Instant::now() + Duration::from_micros(micros)).await;
+        super::clock::sleep_until(std::time::Instant::now() + wait_time(job, config)).await;
         return Ok(());
     };
     let command = expand(action, job, &config.parameters);

@@ -59,7 +59,7 @@ impl SiteVm {
         let mut dcon_reached: Vec<_> = self.system.dcon_reached.iter().copied().collect();
         dcon_reached.sort();
         Checkpoint {
-            digest: plan_digest(&self.image),
+            digest: self.digest,
             states: self.system.states.clone(),
             connections: self.system.connections.iter().copied().collect(),
             pc: self.system.pc.clone(),
@@ -72,13 +72,13 @@ impl SiteVm {
     /// A VM for `image` in the state of `checkpoint`; `Err` if the checkpoint
     /// belongs to another plan or does not fit the image.
     pub fn restore(image: SiteImage, checkpoint: Checkpoint) -> Result<SiteVm, String> {
-        if checkpoint.digest != plan_digest(&image) {
+        let vm = SiteVm::new(image);
+        if checkpoint.digest != vm.digest {
             return Err(format!(
                 "the checkpoint of site `{}` belongs to another plan",
-                image.site_name()
+                vm.image.site_name()
             ));
         }
-        let vm = SiteVm::new(image);
         let fits = fits(&vm, &checkpoint);
         if !fits {
             return Err(format!(

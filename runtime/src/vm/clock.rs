@@ -7,7 +7,9 @@
 //! milliseconds fixes the rounding but steals the workers from every other
 //! task (and their timers). So waits go to one thread of their own that
 //! sleeps until the earliest deadline (the OS sleeps with ~0.1 ms
-//! precision) and wakes the waiting tasks.
+//! precision) and wakes the waiting tasks, or calls back ([`at`]): an
+//! agent's transition ends straight into its event queue, without a task
+//! of its own to wake in between.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -16,10 +18,13 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+/// What the clock thread calls at a deadline.
+type Wake = Box<dyn FnOnce() + Send>;
+
 /// Deadlines not reached yet, earliest first.
 struct Pending {
     heap: BinaryHeap<Reverse<(Instant, u64)>>,
-    wakers: HashMap<u64, oneshot::Sender<()>>,
+    wakers: HashMap<u64, Wake>,
     next: u64,
 }
 
@@ -42,15 +47,27 @@ fn clock() -> Option<&'static Clock> {
         }));
         std::thread::Builder::new()
             .name("ballet-clock".into())
-            .spawn(move || clock.run())
+            .spawn(move || {
+                // Linux lets a sleeping thread wake up to 50 µs late by
+                // default (its timer slack), to batch wake-ups; the clock
+                // is there to be on time.
+                #[cfg(target_os = "linux")]
+                let _ = nix::sys::prctl::set_timerslack(1);
+                clock.run()
+            })
             .ok()
             .map(|_| clock)
     })
 }
 
 impl Clock {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn run(&self) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pending = self.lock();
+        let mut due = Vec::new();
         loop {
             let now = Instant::now();
             while let Some(&Reverse((at, id))) = pending.heap.peek() {
@@ -58,9 +75,15 @@ impl Clock {
                     break;
                 }
                 pending.heap.pop();
-                if let Some(waker) = pending.wakers.remove(&id) {
-                    let _ = waker.send(());
+                due.extend(pending.wakers.remove(&id));
+            }
+            if !due.is_empty() {
+                drop(pending);
+                for wake in due.drain(..) {
+                    wake();
                 }
+                pending = self.lock();
+                continue;
             }
             pending = match pending.heap.peek() {
                 Some(&Reverse((at, _))) => {
@@ -79,24 +102,38 @@ impl Clock {
     }
 }
 
-/// Waits until `deadline`, to within the OS's sleep precision.
-pub async fn sleep_until(deadline: Instant) {
+/// Calls `wake` at `deadline`, to within the OS's sleep precision, on the
+/// clock thread (so `wake` must be quick: send a message, say); at once if
+/// the deadline has passed.
+pub fn at(deadline: Instant, wake: impl FnOnce() + Send + 'static) {
     if deadline <= Instant::now() {
-        return;
+        return wake();
     }
     let Some(clock) = clock() else {
-        return tokio::time::sleep_until(deadline.into()).await;
+        // No clock thread: a thread of its own.
+        let _ = std::thread::spawn(move || {
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            wake();
+        });
+        return;
     };
-    let (tx, rx) = oneshot::channel();
     {
-        let mut pending = clock.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pending = clock.lock();
         let id = pending.next;
         pending.next += 1;
         pending.heap.push(Reverse((deadline, id)));
-        pending.wakers.insert(id, tx);
+        pending.wakers.insert(id, Box::new(wake));
     }
     clock.changed.notify_one();
-    // The clock thread never drops a waker before its deadline.
+}
+
+/// Waits until `deadline`, to within the OS's sleep precision.
+pub async fn sleep_until(deadline: Instant) {
+    let (tx, rx) = oneshot::channel();
+    at(deadline, move || {
+        let _ = tx.send(());
+    });
+    // The clock never drops a waker before its deadline.
     let _ = rx.await;
 }
 
@@ -115,5 +152,23 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(30));
         // A deadline in the past returns at once.
         sleep_until(start).await;
+    }
+
+    #[test]
+    fn calls_back_at_the_deadline() {
+        let start = Instant::now();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for ms in [20, 5] {
+            let tx = tx.clone();
+            at(start + Duration::from_millis(ms), move || {
+                let _ = tx.send((ms, Instant::now()));
+            });
+        }
+        let (first, when) = rx.recv().expect("a call");
+        assert_eq!(first, 5);
+        assert!(when >= start + Duration::from_millis(5));
+        let (second, when) = rx.recv().expect("a call");
+        assert_eq!(second, 20);
+        assert!(when >= start + Duration::from_millis(20));
     }
 }

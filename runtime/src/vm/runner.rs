@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 
-use crate::agent::store::BackgroundWriter;
+use crate::agent::background::{BackgroundWriter, CheckpointWriter};
 use crate::ids::{InstanceId, SiteId, TransitionId};
-use crate::vm::action::{execution_id, run_job, ActionFailure, ExecConfig, Job};
+use crate::vm::action::{execution_id, start_job, ActionFailure, ExecConfig, Job};
 use crate::vm::message::AgentMessage;
 use crate::vm::site::{Output, SiteVm};
 use crate::vm::transport::{Mailboxes, Transport, Work};
@@ -130,10 +130,16 @@ pub async fn run_sites<T: Transport>(
     let start = Instant::now();
     let mut tasks = Vec::new();
     let mut rerun = rerun.into_iter();
+    let disk = match &config.checkpoint_dir {
+        Some(_) => Some(CheckpointWriter::spawn()?),
+        None => None,
+    };
     for (vm, inbox) in vms.into_iter().zip(receivers) {
-        let writer = config.checkpoint_dir.as_ref().map(|dir| {
-            BackgroundWriter::spawn(dir.join(format!("{}.ckpt", vm.image().site_name())))
-        });
+        let writer = config
+            .checkpoint_dir
+            .as_ref()
+            .zip(disk.as_ref())
+            .map(|(dir, disk)| disk.file(dir.join(format!("{}.ckpt", vm.image().site_name()))));
         let task = SiteTask {
             writer,
             vm,
@@ -276,11 +282,8 @@ impl<T: Transport> SiteTask<T> {
         }
         self.work.add(out.start.len());
         for (i, t) in out.start {
-            let job = job(&self.vm, i, t);
-            let exec = self.config.clone();
             let ended = ended.clone();
-            tokio::spawn(async move {
-                let result = run_job(&job, &exec.exec).await;
+            start_job(job(&self.vm, i, t), &self.config.exec, move |result| {
                 let _ = ended.send((i, t, result));
             });
         }

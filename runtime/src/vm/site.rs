@@ -15,6 +15,7 @@ use crate::program::{Instruction, Universe};
 use crate::semantics::instance::{InstanceState, Requirement, Step};
 use crate::semantics::knowledge::{self, provider_of, Knowledge};
 use crate::semantics::System;
+use crate::vm::checkpoint::plan_digest;
 use crate::vm::facts::{Facts, UserReport};
 use crate::vm::message::{AgentMessage, Fact};
 
@@ -27,6 +28,15 @@ pub struct Output {
     pub send: Vec<(SiteId, AgentMessage)>,
     /// Instructions executed, in order.
     pub executed: Vec<Instruction>,
+}
+
+impl Output {
+    /// Appends the effects of `later`, an event handled after this one's.
+    pub fn extend(&mut self, later: Output) {
+        self.start.extend(later.start);
+        self.send.extend(later.send);
+        self.executed.extend(later.executed);
+    }
 }
 
 /// One site's virtual machine.
@@ -42,6 +52,9 @@ pub struct SiteVm {
     interest: Vec<Connection>,
     /// `(instance, behavior)` of every `wait` on a remote instance.
     remote_waits: Vec<(InstanceId, BehaviorId)>,
+    /// `plan_digest` of the image, which every checkpoint carries (computed
+    /// once: it encodes the whole image).
+    pub(crate) digest: u32,
 }
 
 /// [`SiteVm`]'s state as a [`Knowledge`]: local instances exactly, remote
@@ -112,6 +125,7 @@ impl SiteVm {
         remote_waits.sort();
         remote_waits.dedup();
         SiteVm {
+            digest: plan_digest(&image),
             image,
             view,
             system,
