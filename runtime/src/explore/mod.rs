@@ -11,8 +11,13 @@
 //! explored state that no use port is active while its connected provider
 //! is inactive ([`safety`]), and that the explored state graph is acyclic
 //! (every execution terminates; a cycle would be reported).
+//!
+//! [`sites`] explores the site VMs instead, with the facts in transit
+//! between them: the code that runs, which waits where the semantics does
+//! not.
 
 pub mod safety;
+pub mod sites;
 mod stubborn;
 pub mod symmetry;
 
@@ -23,6 +28,7 @@ use crate::model::{Connection, Model};
 use crate::program::{Instruction, Plan};
 use crate::semantics::{InstanceState, Step, System};
 
+pub use sites::{explore_sites, SiteAction, SitesExploration};
 pub use symmetry::Symmetry;
 
 /// One action of the interleaving.

@@ -8,6 +8,8 @@
 //! and precondition involving a remote instance is resolved from facts, and
 //! an unknown fact blocks.
 
+use std::sync::Arc;
+
 use crate::bytecode::{SiteImage, SiteView};
 use crate::ids::{BehaviorId, InstanceId, SiteId, TransitionId};
 use crate::model::{Connection, Endpoint, Model};
@@ -42,16 +44,18 @@ impl Output {
 /// One site's virtual machine.
 #[derive(Clone, Debug)]
 pub struct SiteVm {
-    pub(crate) image: SiteImage,
-    pub(crate) view: SiteView,
+    /// Shared: a VM is cloned per state when its interleavings are explored
+    /// (`explore::sites`); only its state is its own.
+    pub(crate) image: Arc<SiteImage>,
+    pub(crate) view: Arc<SiteView>,
     pub(crate) system: System,
     pub(crate) facts: Facts,
     /// Connections the site exchanges facts about: the start connections and
     /// every `con`/`dcon` of its code (both endpoint sites' programs hold
     /// them, so the peer knows them too).
-    interest: Vec<Connection>,
+    interest: Arc<[Connection]>,
     /// `(instance, behavior)` of every `wait` on a remote instance.
-    remote_waits: Vec<(InstanceId, BehaviorId)>,
+    remote_waits: Arc<[(InstanceId, BehaviorId)]>,
     /// `plan_digest` of the image, which every checkpoint carries (computed
     /// once: it encodes the whole image).
     pub(crate) digest: u32,
@@ -126,12 +130,12 @@ impl SiteVm {
         remote_waits.dedup();
         SiteVm {
             digest: plan_digest(&image),
-            image,
-            view,
+            image: Arc::new(image),
+            view: Arc::new(view),
             system,
             facts: Facts::default(),
-            interest,
-            remote_waits,
+            interest: interest.into(),
+            remote_waits: remote_waits.into(),
         }
     }
 
@@ -256,7 +260,7 @@ impl SiteVm {
     pub fn start(&mut self) -> Output {
         let mut out = Output::default();
         self.facts.forget_sent();
-        for &(i, b) in &self.remote_waits {
+        for &(i, b) in self.remote_waits.iter() {
             let fact = Fact::WaitsOn {
                 instance: self.global_instance(i),
                 behavior: b,
@@ -531,7 +535,7 @@ impl SiteVm {
     /// to providers, confirmation requests for use ports about to be
     /// entered, finished counts to the sites that wait on them.
     fn publish(&mut self, out: &mut Output) {
-        for c in self.interest.clone() {
+        for &c in self.interest.clone().iter() {
             if !self.is_local(c.user.instance) || self.is_local(c.provider.instance) {
                 continue;
             }

@@ -1,0 +1,173 @@
+//! Every interleaving of the *site VMs* running a plan: each site's
+//! [`SiteVm`] (its own instances and program, and only what it learnt from
+//! its peers), the facts in transit on each link, any order of transition
+//! ends and deliveries.
+//!
+//! [`super::explore_with`] explores the semantics over a global
+//! [`crate::semantics::System`]: a guard reads the remote state as it is.
+//! A site VM reads
+//! it through facts, which arrive late and must be fresh, so it waits in
+//! places the semantics does not (a connection is recorded at each site's
+//! own `con`; an unconsumed serving confirmation counts the user as
+//! active). A deadlock that exists only in the VM is found here, not there.
+//!
+//! What is explored is the code that runs (`vm/site.rs`, the same calls the
+//! agents make), with the transport's guarantee: the facts of one link
+//! arrive in the order they were sent (once each; facts are idempotent, so
+//! duplicates change nothing). Each VM runs to its fixpoint after every
+//! event, as an agent does. Every site starts first: a start only states
+//! facts, and a payload waits in the transport until its receiver runs.
+//! Actions all succeed. Breadth-first, so a deadlock comes with a shortest
+//! trace.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::ids::{InstanceId, SiteId, TransitionId};
+use crate::vm::{AgentMessage, Output, SiteVm};
+
+/// One event of the interleaving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteAction {
+    /// A transition of an instance of the site ended (image-local ids).
+    End(SiteId, InstanceId, TransitionId),
+    /// The oldest fact in transit from the first site to the second was
+    /// delivered.
+    Deliver(SiteId, SiteId),
+}
+
+/// What exploring the site VMs found.
+#[derive(Clone, Debug, Default)]
+pub struct SitesExploration {
+    /// Distinct states visited.
+    pub states: usize,
+    /// Events taken.
+    pub transitions: usize,
+    /// The shortest trace to a reachable state where nothing can happen and
+    /// some site is not done, if there is one.
+    pub deadlock: Option<Vec<SiteAction>>,
+    /// The VMs of each distinct reachable final state (nothing can happen,
+    /// every site done).
+    pub finals: Vec<Vec<SiteVm>>,
+    /// Set when the exploration stopped at its limit: nothing is proved.
+    pub truncated: bool,
+}
+
+/// The VMs and the facts in transit, by link.
+#[derive(Clone)]
+struct State {
+    vms: Vec<SiteVm>,
+    links: BTreeMap<(SiteId, SiteId), VecDeque<AgentMessage>>,
+}
+
+impl State {
+    /// Queues the facts `out` sends from `from`.
+    fn post(&mut self, from: SiteId, out: Output) {
+        for (to, m) in out.send {
+            self.links.entry((from, to)).or_default().push_back(m);
+        }
+    }
+
+    /// The hashable identity: each VM's checkpoint and the facts in transit.
+    fn key(&self) -> Vec<u8> {
+        let vms: Vec<_> = self.vms.iter().map(SiteVm::checkpoint).collect();
+        let links: Vec<_> = self.links.iter().filter(|(_, q)| !q.is_empty()).collect();
+        postcard::to_allocvec(&(vms, links)).unwrap_or_default()
+    }
+
+    fn enabled(&self) -> Vec<SiteAction> {
+        let mut out = Vec::new();
+        for vm in &self.vms {
+            out.extend(
+                vm.running()
+                    .into_iter()
+                    .map(|(i, t)| SiteAction::End(vm.site(), i, t)),
+            );
+        }
+        out.extend(
+            self.links
+                .iter()
+                .filter(|(_, q)| !q.is_empty())
+                .map(|(&(from, to), _)| SiteAction::Deliver(from, to)),
+        );
+        out
+    }
+
+    fn apply(&mut self, action: SiteAction) {
+        match action {
+            SiteAction::End(s, i, t) => {
+                let out = self.vms[s.index()].transition_ended(i, t);
+                self.post(s, out);
+            }
+            SiteAction::Deliver(from, to) => {
+                let message = self
+                    .links
+                    .get_mut(&(from, to))
+                    .and_then(VecDeque::pop_front);
+                if let Some(m) = message {
+                    let out = self.vms[to.index()].receive(&m);
+                    self.post(to, out);
+                }
+            }
+        }
+    }
+}
+
+/// Explores every interleaving of `vms` (one per site, by global site id,
+/// at the start of their programs), up to `limit` distinct states.
+pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
+    let mut start = State {
+        vms,
+        links: BTreeMap::new(),
+    };
+    for k in 0..start.vms.len() {
+        let out = start.vms[k].start();
+        let site = start.vms[k].site();
+        start.post(site, out);
+    }
+    let mut result = SitesExploration::default();
+    let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+    let mut parents: Vec<Option<(u32, SiteAction)>> = vec![None];
+    seen.insert(start.key(), 0);
+    let mut queue = VecDeque::from([(0u32, start)]);
+    while let Some((id, state)) = queue.pop_front() {
+        let enabled = state.enabled();
+        if enabled.is_empty() {
+            if state.vms.iter().all(SiteVm::done) {
+                result.finals.push(state.vms);
+            } else if result.deadlock.is_none() {
+                result.deadlock = Some(trace(&parents, id));
+            }
+            continue;
+        }
+        for action in enabled {
+            let mut next = state.clone();
+            next.apply(action);
+            result.transitions += 1;
+            let key = next.key();
+            if seen.contains_key(&key) {
+                continue;
+            }
+            if seen.len() >= limit {
+                result.truncated = true;
+                result.states = seen.len();
+                return result;
+            }
+            let next_id = parents.len() as u32;
+            seen.insert(key, next_id);
+            parents.push(Some((id, action)));
+            queue.push_back((next_id, next));
+        }
+    }
+    result.states = seen.len();
+    result
+}
+
+fn trace(parents: &[Option<(u32, SiteAction)>], mut id: u32) -> Vec<SiteAction> {
+    let mut out = Vec::new();
+    while let Some((parent, action)) = parents[id as usize] {
+        out.push(action);
+        id = parent;
+    }
+    out.reverse();
+    out
+}
