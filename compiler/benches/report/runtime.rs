@@ -1,7 +1,8 @@
 //! `balletc run`'s overhead and scale: every site of a plan run for real as
 //! an agent in this process, over loopback TCP (`run_cluster`, as `balletc
 //! run` does), with 10 ms units (no actions: each transition waits cost ×
-//! unit), checkpoints written as in a real run; measured makespan against
+//! unit), checkpoints written as `balletc run` writes them; measured
+//! makespan against
 //! the simulator's prediction, messages, memory.
 
 use std::fmt::Write;
@@ -104,8 +105,9 @@ pub fn section(full: bool) -> String {
         "## Runtime overhead and scale\n\n\
          `balletc run` with `--unit 10ms`: every site an agent in this process (its own VM and \
          its own TCP transport on 127.0.0.1, Noise-encrypted, linked to its neighbours), \
-         transitions without actions (each waits cost × 10 ms), checkpoints written as in a real \
-         run. Measured makespan (from the moment every link is up to the last state change; median \
+         transitions without actions (each waits cost × 10 ms), checkpoints written as `balletc \
+         run` writes them (one writer thread for all sites, at most one write per site every \
+         20 ms, `runtime/src/agent/background.rs`). Measured makespan (from the moment every link is up to the last state change; median \
          of the runs) against the simulator's prediction; payloads between sites; memory: growth \
          of the process's resident set during the first run, per site (agent).\n\n\
          | case | n | sites | predicted (ms) | measured (ms) | ratio | target | messages | messages / instruction | memory / site (KiB) |\n\
