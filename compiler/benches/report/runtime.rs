@@ -2,8 +2,7 @@
 //! an agent in this process, over loopback TCP (`run_cluster`, as `balletc
 //! run` does), with 10 ms units (no actions: each transition waits cost ×
 //! unit), checkpoints written as `balletc run` writes them; measured
-//! makespan against
-//! the simulator's prediction, messages, memory.
+//! makespan against the simulator's prediction, messages, memory.
 
 use std::fmt::Write;
 use std::time::Duration;
