@@ -41,11 +41,11 @@ use ballet_compiler::plan::automaton::{explore, Automaton};
 use ballet_compiler::plan::local::port_on;
 use ballet_compiler::plan::problem::Problem;
 use ballet_compiler::plan::validate::reached_state;
+use ballet_runtime::bitset::BitSet;
 use ballet_runtime::program::{Instruction, Plan};
 use ballet_runtime::semantics::instance::InstanceState;
 use ballet_runtime::semantics::System;
 use ballet_runtime::simulate::{EventKind, Status, Stepper};
-use ballet_runtime::bitset::BitSet;
 use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, TransitionId, TypeId};
 
 /// What the search concludes.
@@ -111,7 +111,10 @@ struct Node {
 }
 
 /// What makes two decision points equivalent up to time.
-type Key = (Vec<Option<InstanceState>>, Vec<(Cost, InstanceId, TransitionId)>);
+type Key = (
+    Vec<Option<InstanceState>>,
+    Vec<(Cost, InstanceId, TransitionId)>,
+);
 
 fn key(stepper: &Stepper) -> Key {
     let states = stepper
@@ -192,13 +195,18 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
             let mut child = node.clone();
             if !choice.is_empty() {
                 // At time 0 there is no finish: the pushes are unconditional.
-                let after = child.stepper.events().iter().rev().find_map(|e| match e.kind {
-                    EventKind::Finish(c, b) => {
-                        let state = child.stepper.system().states[c.index()].as_ref();
-                        Some((c, b, state.map_or(0, |s| s.finished[b.index()])))
-                    }
-                    _ => None,
-                });
+                let after = child
+                    .stepper
+                    .events()
+                    .iter()
+                    .rev()
+                    .find_map(|e| match e.kind {
+                        EventKind::Finish(c, b) => {
+                            let state = child.stepper.system().states[c.index()].as_ref();
+                            Some((c, b, state.map_or(0, |s| s.finished[b.index()])))
+                        }
+                        _ => None,
+                    });
                 for &(c, b) in &choice {
                     child.plan.programs[0].push(Instruction::PushB(c, b));
                 }

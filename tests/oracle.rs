@@ -562,7 +562,7 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
 
 /// Systems where the planner's makespan is known to exceed the optimum,
 /// with the reason: (seed of `random_program_with(seed, 6)`, why).
-const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[(464, "wait for the provider's down placed too early")];
+const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[];
 
 /// Systems where the planner is known to refuse a goal that a plan reaches,
 /// with the reason: (seed of `random_program_with(seed, 6)`, why).
@@ -612,9 +612,9 @@ fn compare_with_optimum(seeds: std::ops::Range<u64>, limit: usize) -> [usize; 5]
                         problem.start_connections.iter().copied(),
                     ),
                 );
-                if let Err(why) =
-                    ballet_compiler::plan::validate::reached(&model, &problem, &witness, &goal, &run)
-                {
+                if let Err(why) = ballet_compiler::plan::validate::reached(
+                    &model, &problem, &witness, &goal, &run,
+                ) {
                     panic!("seed {seed}: the optimal run as a plan fails: {why}\n{text}");
                 }
                 assert_eq!(run.makespan, best.makespan, "seed {seed}: witness\n{text}");
@@ -711,11 +711,23 @@ fn optimum_profile() {
     let hi: u64 = std::env::var("HI").map_or(50, |v| v.parse().unwrap());
     for seed in lo..hi {
         let text = random_program_with(seed, 6);
-        let Some((model, goal)) = checked(&text) else { continue };
+        let Some((model, goal)) = checked(&text) else {
+            continue;
+        };
         let t = std::time::Instant::now();
         let s = optimal_makespan(&model, &goal, 20_000);
         let p = plan(&model, &goal).map(|p| p.run.makespan);
-        eprintln!("{seed} n={} {:?} {:?} {:?}", goal.start.instances.len(), t.elapsed(), p.map_err(|_| ()), match s { Search::Optimal(o) => Some(o.makespan), Search::Infeasible => None, Search::TooLarge => Some(Cost(u64::MAX)) });
+        eprintln!(
+            "{seed} n={} {:?} {:?} {:?}",
+            goal.start.instances.len(),
+            t.elapsed(),
+            p.map_err(|_| ()),
+            match s {
+                Search::Optimal(o) => Some(o.makespan),
+                Search::Infeasible => None,
+                Search::TooLarge => Some(Cost(u64::MAX)),
+            }
+        );
     }
 }
 
@@ -729,11 +741,19 @@ fn optimum_show() {
     eprintln!("{text}");
     let (model, goal) = checked(&text).unwrap();
     match plan(&model, &goal) {
-        Ok(p) => eprintln!("planner {}:\n{}", p.run.makespan, witness_text(&model, &p.plan)),
+        Ok(p) => eprintln!(
+            "planner {}:\n{}",
+            p.run.makespan,
+            witness_text(&model, &p.plan)
+        ),
         Err(e) => eprintln!("planner: {e:?}"),
     }
     if let Search::Optimal(o) = optimal_makespan(&model, &goal, 20_000) {
         let problem = Problem::new(&model, &goal).unwrap();
-        eprintln!("optimal {}:\n{}", o.makespan, witness_text(&model, &o.witness(&problem)));
+        eprintln!(
+            "optimal {}:\n{}",
+            o.makespan,
+            witness_text(&model, &o.witness(&problem))
+        );
     }
 }

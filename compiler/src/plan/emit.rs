@@ -73,21 +73,28 @@ fn chains(planner: &SitePlanner<'_>) -> Vec<Vec<Item>> {
                 chain.push(item(Instruction::Con(*c)));
             }
         }
-        let mut waits = planner.waits_of(s);
+        // Each awaited push once, before the first behavior that needs it.
+        let mut waits: Vec<(usize, InstanceId, BehaviorId, u32, Cost)> = planner
+            .waits_of(s)
+            .into_iter()
+            .map(|((c, b, k), ready, before)| (before, c.provider.instance, b, k, ready))
+            .collect();
         waits.sort();
-        waits.dedup_by_key(|((c, b, k), _)| (c.provider.instance, *b, *k));
-        chain.extend(waits.iter().map(|&((c, b, k), ready)| Item {
-            instruction: Instruction::Wait(c.provider.instance, b, k),
-            ready,
-        }));
+        let mut awaited = std::collections::HashSet::new();
+        waits.retain(|&(_, p, b, k, _)| awaited.insert((p, b, k)));
         if let Some(plan) = plan {
-            pushes(
-                &mut chain,
-                i,
-                &plan.behaviors,
-                meeting..plan.behaviors.len(),
-                &releases,
-            );
+            for k in meeting..plan.behaviors.len() {
+                chain.extend(
+                    waits
+                        .iter()
+                        .filter(|w| w.0 == k)
+                        .map(|&(_, p, b, n, ready)| Item {
+                            instruction: Instruction::Wait(p, b, n),
+                            ready,
+                        }),
+                );
+                pushes(&mut chain, i, &plan.behaviors, k..k + 1, &releases);
+            }
         }
         if !problem.kept[i.index()] && problem.start_places[i.index()].is_some() {
             chain.push(item(Instruction::Del(i)));
