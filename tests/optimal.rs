@@ -21,17 +21,27 @@
 //! sweep after the one it became head in, so both give the same run. The
 //! controller therefore pushes at most one behavior on each instance whose
 //! queue is empty, at each decision point; every such choice (including
-//! pushing nothing) is a child.
+//! pushing nothing) is a child. The behaviors offered are those that do
+//! something there: the edges out of the instance's marking in its
+//! automaton (`plan::automaton`, the simulator on the instance alone). A
+//! behavior with no transition from the marking would finish at once and
+//! only count as executed, which the planner does not accept as executing
+//! a goal's `behavior` line (nor does the sequential oracle of
+//! `tests/oracle.rs`); one that cannot finish alone cannot finish under
+//! guards either.
 //!
-//! **Best-first.** Nodes are decision points ordered by time (every
-//! completion of a node ends at or after it); the first finished run that
-//! reaches the goal ([`reached_state`], as the planner's own check) is
-//! optimal. States are merged when equal up to time (instances' states with
-//! finished counts read as "ever finished", which is all the goal reads, and
-//! the remaining durations of running transitions): the future of a state
-//! does not depend on when it is reached, and the earlier copy is popped
-//! first. Those keys are finitely many, so exhausting them without a goal
-//! proves that no plan reaches it.
+//! **Best-first.** Nodes are decision points ordered by time plus a lower
+//! bound of what is left (A*): for each idle instance, its fastest sequence
+//! of behaviors to its own goals in its automaton, where guards on other
+//! instances are ignored (guards only delay); infinite when there is none,
+//! which prunes the node. The first finished run popped that reaches the
+//! goal ([`reached_state`], as the planner's own check) is optimal. States
+//! are merged when equal up to time (instances' states with finished counts
+//! read as "ever finished", which is all the goal reads, and the remaining
+//! durations of running transitions): the future of a state does not depend
+//! on when it is reached, so only the earliest copy is expanded. Those keys
+//! are finitely many, so exhausting them without a goal proves that no plan
+//! reaches it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -106,7 +116,7 @@ impl Optimum {
 struct Node {
     stepper: Stepper,
     /// The controller's program: every push so far (all executed).
-    plan: Plan,
+    program: Vec<Instruction>,
     decisions: Vec<Decision>,
 }
 
@@ -158,9 +168,12 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
     );
     let root = Node {
         stepper: Stepper::new(system),
-        plan,
+        program: Vec::new(),
         decisions: Vec::new(),
     };
+    // The plan the stepper runs: the universe, and the program of the node
+    // being stepped (moved in and out, not cloned).
+    let mut plan = plan;
     let mut bounds = Bounds::new(model, &problem);
     let Some(h) = bounds.remaining(root.stepper.system()) else {
         return Search::Infeasible;
@@ -191,7 +204,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
         if expanded > limit {
             return Search::TooLarge;
         }
-        for choice in choices(&mut bounds, &node) {
+        for choice in choices(&mut bounds, &problem, &node) {
             let mut child = node.clone();
             if !choice.is_empty() {
                 // At time 0 there is no finish: the pushes are unconditional.
@@ -208,7 +221,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
                         _ => None,
                     });
                 for &(c, b) in &choice {
-                    child.plan.programs[0].push(Instruction::PushB(c, b));
+                    child.program.push(Instruction::PushB(c, b));
                 }
                 child.stepper.resume();
                 child.decisions.push(Decision {
@@ -216,7 +229,11 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
                     pushes: choice,
                 });
             }
-            if child.stepper.next_finishes(model, &child.plan).is_some() {
+            plan.programs[0] = std::mem::take(&mut child.program);
+            let next = child.stepper.next_finishes(model, &plan);
+            let done = next.is_none() && child.stepper.status(model, &plan) == Status::Done;
+            child.program = std::mem::take(&mut plan.programs[0]);
+            if next.is_some() {
                 let k = key(&child.stepper);
                 let t = child.stepper.now();
                 if best.get(&k).is_some_and(|&b| b <= t) {
@@ -228,9 +245,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
                 best.insert(k, t);
                 heap.push(Reverse((t + h, 1, nodes.len())));
                 nodes.push(Some(child));
-            } else if child.stepper.status(model, &child.plan) == Status::Done
-                && reached_state(model, &problem, goal, child.stepper.system()).is_ok()
-            {
+            } else if done && reached_state(model, &problem, goal, child.stepper.system()).is_ok() {
                 let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
                 heap.push(Reverse((end, 0, nodes.len())));
                 nodes.push(Some(child));
@@ -242,14 +257,18 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
 
 /// Every choice of at most one behavior per idle instance (pushing nothing
 /// included), among the behaviors that do something there.
-fn choices(bounds: &mut Bounds<'_>, node: &Node) -> Vec<Vec<(InstanceId, BehaviorId)>> {
+fn choices(
+    bounds: &mut Bounds<'_>,
+    problem: &Problem,
+    node: &Node,
+) -> Vec<Vec<(InstanceId, BehaviorId)>> {
     let mut out: Vec<Vec<(InstanceId, BehaviorId)>> = vec![Vec::new()];
     for (i, state) in node.stepper.system().states.iter().enumerate() {
         let Some(state) = state else { continue };
         if !state.queue.is_empty() {
             continue;
         }
-        let ty = node.plan.universe.instances[i].ty;
+        let ty = problem.universe.instances[i].ty;
         let automaton = bounds.automaton(ty, &state.marked);
         let mut behaviors: Vec<BehaviorId> = automaton.out[0]
             .iter()

@@ -2,10 +2,12 @@
 //!
 //! Each local instance contributes a *chain* of instructions whose order is
 //! fixed: its `add`; its behaviors up to its meeting state; the `dcon`s of
-//! its removed use connections; the `con`s of its new ones; the `wait`s for
-//! the last down of every provider it uses again; its remaining behaviors
-//! (each down of a provide port preceded by the `wait`s for the users that
-//! release it before); its `del`. The provider-side copies of `dcon`/`con`
+//! its removed use connections; the `con`s of its new ones; its remaining
+//! behaviors, the first one that activates a provider's port again preceded
+//! by the `wait` for that provider's last down (the behaviors before it keep
+//! the port inactive, so they need not wait), and each down of a provide
+//! port preceded by the `wait`s for the users that release it before; its
+//! `del`. The provider-side copies of `dcon`/`con`
 //! (both endpoint sites execute them) are chains of their own.
 //!
 //! The site's program interleaves the chains. Only `wait`, `dcon`, `con` and
