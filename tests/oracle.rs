@@ -565,16 +565,35 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
 }
 
 /// Systems where the planner's makespan is known to exceed the optimum,
-/// with the reason: (seed of `random_program_with(seed, 6)`, why).
-const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[];
+/// with the reason: (seed of `random_program_with(seed, 6)`, why). None in
+/// the seeds of the suite; these are from the extended run.
+const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[
+    (1062, "not analysed: the optimal plan verifies but for port safety, which the start state already breaks"),
+    (1554, "the optimum runs c3.b1 instead of c3's locally fastest sequence (the planner keeps those)"),
+    (2011, "the optimum runs c2.b1 instead of c2's locally fastest sequence, so c0 goes down earlier"),
+    (2319, "the optimum runs c1.b2 first instead of c1's locally fastest sequence"),
+    (2725, "c3 meets c0 (waits for its down) where releasing before the down is faster: release only when meeting is impossible"),
+    (2848, "the optimum relies on the simulator's timing: its plan deadlocks in another interleaving"),
+    (2981, "the optimum relies on the simulator's timing: its plan deadlocks in another interleaving"),
+];
 
 /// Systems where the planner is known to refuse a goal that a plan reaches,
 /// with the reason: (seed of `random_program_with(seed, 6)`, why).
-const KNOWN_MISSED: &[(u64, &str)] = &[(
-    577,
-    "c3 can release c2.out only at an intermediate place (p1) of a behavior, \
-     never at a stable state: the planner synchronizes users only at stable states",
-)];
+const KNOWN_MISSED: &[(u64, &str)] = &[
+    (
+        577,
+        "c3 can release c2.out only at an intermediate place (p1) of a behavior, \
+         never at a stable state: the planner synchronizes users only at stable states",
+    ),
+    (
+        1975,
+        "c3 can release c1.out only inside a behavior (stable-state synchronization)",
+    ),
+    (
+        3375,
+        "a user can release c0.out only inside a behavior (stable-state synchronization)",
+    ),
+];
 
 /// Compares the planner with the exhaustive timed search
 /// (`ballet_tests::optimal`) on `seeds` random systems of 2–6 instances:
@@ -711,6 +730,20 @@ fn planner_makespan_is_optimal_on_random_systems() {
             && suboptimal <= KNOWN_SUBOPTIMAL.len(),
         "{summary}"
     );
+}
+
+/// The same on 3,000 more seeds (release build, about 2.5 minutes):
+/// `cargo test --release -p ballet-tests --test oracle -- --ignored more_random`.
+#[test]
+#[ignore]
+fn planner_makespan_is_optimal_on_more_random_systems() {
+    let [compared, equal, infeasible, missed, skipped, six] =
+        compare_with_optimum(1_000..4_000, 20_000);
+    eprintln!(
+        "compared {compared} ({six} of 6 instances): equal {equal}, infeasible {infeasible}, \
+         missed {missed}; skipped as too large {skipped}"
+    );
+    assert!(equal >= 500 && infeasible >= 500, "too few compared");
 }
 
 /// Prints one seed's program, the planner's plan and an optimal plan:

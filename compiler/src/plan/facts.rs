@@ -89,13 +89,27 @@ impl SitePlanner<'_> {
                             .edges
                             .iter()
                             .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
+                        // The provider waits for the last behavior using
+                        // the port; or for the one before it when that last
+                        // one only leaves the port (active from its start,
+                        // never entered again, inactive at its end): the
+                        // provider's Fire guard then holds the down until
+                        // the port is inactive, so the down can be pushed
+                        // while the user leaves.
                         let release = if before && enters_it {
                             plan.edges
                                 .iter()
                                 .rposition(|&k| {
                                     !automaton.edges[k].activity[e.port.index()].is_empty()
                                 })
-                                .map(|k| push_of(&plan.behaviors, k))
+                                .map(|k| {
+                                    let edge = &automaton.edges[plan.edges[k]];
+                                    let only_leaves = k > 0
+                                        && edge.activity[e.port.index()].len() == 1
+                                        && port_on(ty, &automaton.states[edge.from], e.port)
+                                        && !port_on(ty, &automaton.states[edge.to], e.port);
+                                    push_of(&plan.behaviors, if only_leaves { k - 1 } else { k })
+                                })
                         } else {
                             None
                         };
