@@ -2,6 +2,7 @@
 //! way `balletc check` does and rendering what it reports.
 
 pub mod hostile;
+pub mod optimal;
 pub mod random;
 
 use ballet_compiler::check::{analyze, Options};

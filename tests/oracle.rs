@@ -9,7 +9,11 @@
 //!   instance, let it run to its end with every guard enforced, repeat):
 //!   whenever that controller can reach the goal, the planner must find a
 //!   plan; every plan the planner finds is simulated and checked against the
-//!   goal by the planner itself.
+//!   goal by the planner itself;
+//! - the planner's makespan against the optimum over every plan of pushes
+//!   and waits, found by an exhaustive timed search executed with the
+//!   simulator (`ballet_tests::optimal`): equal, and the same infeasibility
+//!   verdicts, on random systems of 2–6 instances.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -27,81 +31,7 @@ use ballet_runtime::simulate::simulate;
 use ballet_runtime::{
     BehaviorId, ComponentType, Cost, Goal, InstanceId, Model, PlaceId, PortId, PortKind,
 };
-use ballet_tests::random::{random_type, Rng};
-
-/// A random program: types, an assembly of 2–5 instances on 1–3 sites with
-/// provider-before-user connections, and one goal.
-fn random_program(seed: u64) -> String {
-    let mut rng = Rng(seed);
-    let mut text = String::from("interface I\n");
-    let types = 2 + rng.below(2);
-    for k in 0..types {
-        text.push_str(&random_type(&mut rng, &format!("T{k}")));
-    }
-    let instances = 2 + rng.below(4);
-    let sites = 1 + rng.below(3);
-    let kinds: Vec<usize> = (0..instances).map(|_| rng.below(types)).collect();
-    let placed: Vec<usize> = (0..instances).map(|_| rng.below(sites)).collect();
-    text.push_str("assembly a {\n");
-    for s in 0..sites {
-        text.push_str(&format!("    site s{s} {{"));
-        for i in (0..instances).filter(|&i| placed[i] == s) {
-            text.push_str(&format!(" c{i}: T{}", kinds[i]));
-        }
-        text.push_str(" }\n");
-    }
-    let has = |text: &str, ty: usize, port: &str| {
-        let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
-        let end = text[start..]
-            .find("\n}\n")
-            .map_or(text.len(), |e| start + e);
-        text[start..end].contains(&format!(" {port}: I"))
-    };
-    for j in 1..instances {
-        if !has(&text, kinds[j], "inp") {
-            continue;
-        }
-        let providers: Vec<usize> = (0..j).filter(|&i| has(&text, kinds[i], "out")).collect();
-        if !providers.is_empty() {
-            let i = providers[rng.below(providers.len())];
-            text.push_str(&format!("    connect c{i}.out -> c{j}.inp\n"));
-        }
-    }
-    text.push_str("}\ngoal g for a {\n");
-    text.push_str(if rng.below(2) == 0 {
-        "    start running\n"
-    } else {
-        "    start initial\n"
-    });
-    for _ in 0..1 + rng.below(2) {
-        let i = rng.below(instances);
-        text.push_str(&format!("    behavior c{i}.b{}\n", rng.below(2)));
-    }
-    if rng.below(2) == 0 {
-        text.push_str("    all running\n");
-    } else {
-        let i = rng.below(instances);
-        text.push_str(&format!("    c{i} running\n"));
-    }
-    text.push_str("}\n");
-    text
-}
-
-fn checked(text: &str) -> Option<(Model, Goal)> {
-    let mut d = Diagnostics::default();
-    let program = load(
-        "random.blt".into(),
-        text.into(),
-        Origin::Memory("random".into()),
-        &mut d,
-    );
-    let analysis = analyze(&program, &Options::default(), &mut d);
-    if d.has_errors() {
-        return None;
-    }
-    let goal = analysis.goal("g")?.clone();
-    Some((analysis.model, goal))
-}
+use ballet_tests::random::{checked, random_program, Rng};
 
 /// Brute force: the best (duration, length) over every behavior sequence of
 /// at most `depth` behaviors meeting `goal` (same rules as the search).
@@ -632,4 +562,215 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
         checked_plans > 100,
         "too few plans compared: {checked_plans}"
     );
+}
+
+/// Systems where the planner's makespan is known to exceed the optimum,
+/// with the reason: (seed of `random_program_with(seed, 6)`, why). None in
+/// the seeds of the suite; these are from the extended run.
+const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[
+    (1062, "not analysed: the optimal plan verifies but for port safety, which the start state already breaks"),
+    (1554, "the optimum runs c3.b1 instead of c3's locally fastest sequence (the planner keeps those)"),
+    (2011, "the optimum runs c2.b1 instead of c2's locally fastest sequence, so c0 goes down earlier"),
+    (2319, "the optimum runs c1.b2 first instead of c1's locally fastest sequence"),
+    (2725, "c3 meets c0 (waits for its down) where releasing before the down is faster: release only when meeting is impossible"),
+    (2848, "the optimum relies on the simulator's timing: its plan deadlocks in another interleaving"),
+    (2981, "the optimum relies on the simulator's timing: its plan deadlocks in another interleaving"),
+];
+
+/// Systems where the planner is known to refuse a goal that a plan reaches,
+/// with the reason: (seed of `random_program_with(seed, 6)`, why).
+const KNOWN_MISSED: &[(u64, &str)] = &[
+    (
+        577,
+        "c3 can release c2.out only at an intermediate place (p1) of a behavior, \
+         never at a stable state: the planner synchronizes users only at stable states",
+    ),
+    (
+        1975,
+        "c3 can release c1.out only inside a behavior (stable-state synchronization)",
+    ),
+    (
+        3375,
+        "a user can release c0.out only inside a behavior (stable-state synchronization)",
+    ),
+];
+
+/// Compares the planner with the exhaustive timed search
+/// (`ballet_tests::optimal`) on `seeds` random systems of 2–6 instances:
+/// same infeasibility verdicts, and the planner's makespan is the optimum
+/// (except the listed [`KNOWN_SUBOPTIMAL`] seeds, where it must still be
+/// larger, never smaller; and the [`KNOWN_MISSED`] ones, refused by the
+/// planner). Returns (compared, equal, infeasible, missed, skipped, compared
+/// with 6 instances).
+fn compare_with_optimum(seeds: std::ops::Range<u64>, limit: usize) -> [usize; 6] {
+    use ballet_tests::optimal::{optimal_makespan, Search};
+    use ballet_tests::random::random_program_with;
+    let (mut compared, mut equal, mut infeasible, mut missed, mut skipped, mut six) =
+        (0, 0, 0, 0, 0, 0);
+    for seed in seeds {
+        let text = random_program_with(seed, 6);
+        let Some((model, goal)) = checked(&text) else {
+            continue;
+        };
+        let planned = plan(&model, &goal);
+        let search = optimal_makespan(&model, &goal, limit);
+        let known = KNOWN_SUBOPTIMAL.iter().find(|(s, _)| *s == seed);
+        let before = compared;
+        match (&planned, search) {
+            (_, Search::TooLarge) => skipped += 1,
+            (Err(PlanError::Infeasible(_)), Search::Infeasible) => {
+                compared += 1;
+                infeasible += 1;
+            }
+            (Ok(p), Search::Optimal(best)) => {
+                compared += 1;
+                let problem = Problem::new(&model, &goal).expect("planned");
+                // The optimum is a real plan's: simulated alone, it has the
+                // same makespan and reaches the goal.
+                let witness = best.witness(&problem);
+                let run = simulate(
+                    &model,
+                    &witness,
+                    System::new(
+                        &model,
+                        &witness,
+                        &problem.start_places,
+                        problem.start_connections.iter().copied(),
+                    ),
+                );
+                if let Err(why) = ballet_compiler::plan::validate::reached(
+                    &model, &problem, &witness, &goal, &run,
+                ) {
+                    panic!("seed {seed}: the optimal run as a plan fails: {why}\n{text}");
+                }
+                assert_eq!(run.makespan, best.makespan, "seed {seed}: witness\n{text}");
+                let found = p.run.makespan;
+                assert!(
+                    found >= best.makespan,
+                    "seed {seed}: the planner ({found}) beats the exhaustive search ({}): \
+                     the search is not exhaustive\n{text}",
+                    best.makespan
+                );
+                match known {
+                    None => assert_eq!(
+                        found,
+                        best.makespan,
+                        "seed {seed}: the planner's makespan is not optimal; an optimal plan:\n{}\n{text}",
+                        witness_text(&model, &witness)
+                    ),
+                    Some((_, why)) => assert!(
+                        found > best.makespan,
+                        "seed {seed} is listed as suboptimal ({why}) but is optimal now: remove it"
+                    ),
+                }
+                equal += usize::from(found == best.makespan);
+            }
+            (Err(PlanError::Infeasible(_)), Search::Optimal(best)) => {
+                assert!(
+                    KNOWN_MISSED.iter().any(|(s, _)| *s == seed),
+                    "seed {seed}: the planner says infeasible, a plan of makespan {} exists:\n{}\n{text}",
+                    best.makespan,
+                    witness_text(
+                        &model,
+                        &best.witness(&Problem::new(&model, &goal).expect("goal"))
+                    )
+                );
+                compared += 1;
+                missed += 1;
+            }
+            (Ok(p), Search::Infeasible) => panic!(
+                "seed {seed}: the search found no plan, the planner one of makespan {}: \
+                 the search is not exhaustive\n{text}",
+                p.run.makespan
+            ),
+            (Err(e), _) => panic!("seed {seed}: {e:?}\n{text}"),
+        }
+        if compared > before && goal.start.instances.len() == 6 {
+            six += 1;
+        }
+    }
+    [compared, equal, infeasible, missed, skipped, six]
+}
+
+fn witness_text(model: &Model, plan: &Plan) -> String {
+    plan.programs
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|i| i.display(model, &plan.universe))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Issue 6: the planner against exhaustive search on random systems of 2–6
+/// instances: same optimal makespan, same infeasibility verdicts. Under
+/// `cargo test` (debug) 600 seeds with a small search bound (about 15 s);
+/// `cargo test --release` takes 1,000 seeds and a larger bound (about 45 s).
+#[test]
+fn planner_makespan_is_optimal_on_random_systems() {
+    let (seeds, limit, enough) = if cfg!(debug_assertions) {
+        (0..600, 500, 60)
+    } else {
+        (0..1_000, 20_000, 150)
+    };
+    let [compared, equal, infeasible, missed, skipped, six] = compare_with_optimum(seeds, limit);
+    let summary = format!(
+        "compared {compared} ({six} of 6 instances): equal {equal}, infeasible {infeasible}, \
+         missed {missed}; skipped as too large {skipped}"
+    );
+    eprintln!("{summary}");
+    let suboptimal = compared - equal - infeasible - missed;
+    assert!(
+        equal >= enough
+            && infeasible >= enough
+            && six >= 10
+            && suboptimal <= KNOWN_SUBOPTIMAL.len(),
+        "{summary}"
+    );
+}
+
+/// The same on 3,000 more seeds (release build, about 2.5 minutes):
+/// `cargo test --release -p ballet-tests --test oracle -- --ignored more_random`.
+#[test]
+#[ignore]
+fn planner_makespan_is_optimal_on_more_random_systems() {
+    let [compared, equal, infeasible, missed, skipped, six] =
+        compare_with_optimum(1_000..4_000, 20_000);
+    eprintln!(
+        "compared {compared} ({six} of 6 instances): equal {equal}, infeasible {infeasible}, \
+         missed {missed}; skipped as too large {skipped}"
+    );
+    assert!(equal >= 500 && infeasible >= 500, "too few compared");
+}
+
+/// Prints one seed's program, the planner's plan and an optimal plan:
+/// `SEED=464 cargo test -p ballet-tests --test oracle -- --ignored show_optimum`.
+#[test]
+#[ignore]
+fn show_optimum() {
+    use ballet_tests::optimal::{optimal_makespan, Search};
+    use ballet_tests::random::random_program_with;
+    let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
+    let text = random_program_with(seed, 6);
+    eprintln!("{text}");
+    let (model, goal) = checked(&text).unwrap();
+    match plan(&model, &goal) {
+        Ok(p) => eprintln!(
+            "planner {}:\n{}",
+            p.run.makespan,
+            witness_text(&model, &p.plan)
+        ),
+        Err(e) => eprintln!("planner: {e:?}"),
+    }
+    if let Search::Optimal(o) = optimal_makespan(&model, &goal, 20_000) {
+        let problem = Problem::new(&model, &goal).unwrap();
+        eprintln!(
+            "optimal {}:\n{}",
+            o.makespan,
+            witness_text(&model, &o.witness(&problem))
+        );
+    }
 }

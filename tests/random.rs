@@ -1,5 +1,11 @@
 //! Random lifecycles for the property tests (`oracle.rs`, `reduction.rs`):
-//! a deterministic generator and component types as `.blt` text.
+//! a deterministic generator, component types and whole programs as `.blt`
+//! text, and the checker run on them.
+
+use ballet_compiler::check::{analyze, Options};
+use ballet_compiler::diagnostic::Diagnostics;
+use ballet_compiler::load::{load, Origin};
+use ballet_runtime::{Goal, Model};
 
 /// A small deterministic generator (SplitMix64).
 pub struct Rng(pub u64);
@@ -85,4 +91,87 @@ pub fn random_type(rng: &mut Rng, name: &str) -> String {
     }
     text.push_str("}\n");
     text
+}
+
+/// A random program: types, an assembly of 2–5 instances on 1–3 sites with
+/// provider-before-user connections, and one goal `g` for it (the seeds of
+/// `tests/oracle.rs`: keep this generator's output unchanged).
+pub fn random_program(seed: u64) -> String {
+    random_program_with(seed, 5)
+}
+
+/// [`random_program`] with 2 to `max_instances` instances (at least 2):
+/// with 5, exactly [`random_program`]'s programs.
+pub fn random_program_with(seed: u64, max_instances: usize) -> String {
+    let mut rng = Rng(seed);
+    let mut text = String::from("interface I\n");
+    let types = 2 + rng.below(2);
+    for k in 0..types {
+        text.push_str(&random_type(&mut rng, &format!("T{k}")));
+    }
+    let instances = 2 + rng.below(max_instances.max(2) - 1);
+    let sites = 1 + rng.below(3);
+    let kinds: Vec<usize> = (0..instances).map(|_| rng.below(types)).collect();
+    let placed: Vec<usize> = (0..instances).map(|_| rng.below(sites)).collect();
+    text.push_str("assembly a {\n");
+    for s in 0..sites {
+        text.push_str(&format!("    site s{s} {{"));
+        for i in (0..instances).filter(|&i| placed[i] == s) {
+            text.push_str(&format!(" c{i}: T{}", kinds[i]));
+        }
+        text.push_str(" }\n");
+    }
+    let has = |text: &str, ty: usize, port: &str| {
+        let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
+        let end = text[start..]
+            .find("\n}\n")
+            .map_or(text.len(), |e| start + e);
+        text[start..end].contains(&format!(" {port}: I"))
+    };
+    for j in 1..instances {
+        if !has(&text, kinds[j], "inp") {
+            continue;
+        }
+        let providers: Vec<usize> = (0..j).filter(|&i| has(&text, kinds[i], "out")).collect();
+        if !providers.is_empty() {
+            let i = providers[rng.below(providers.len())];
+            text.push_str(&format!("    connect c{i}.out -> c{j}.inp\n"));
+        }
+    }
+    text.push_str("}\ngoal g for a {\n");
+    text.push_str(if rng.below(2) == 0 {
+        "    start running\n"
+    } else {
+        "    start initial\n"
+    });
+    for _ in 0..1 + rng.below(2) {
+        let i = rng.below(instances);
+        text.push_str(&format!("    behavior c{i}.b{}\n", rng.below(2)));
+    }
+    if rng.below(2) == 0 {
+        text.push_str("    all running\n");
+    } else {
+        let i = rng.below(instances);
+        text.push_str(&format!("    c{i} running\n"));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// The model and goal `g` of a random program, or `None` when the checker
+/// reports an error (some random lifecycles are rejected).
+pub fn checked(text: &str) -> Option<(Model, Goal)> {
+    let mut d = Diagnostics::default();
+    let program = load(
+        "random.blt".into(),
+        text.into(),
+        Origin::Memory("random".into()),
+        &mut d,
+    );
+    let analysis = analyze(&program, &Options::default(), &mut d);
+    if d.has_errors() {
+        return None;
+    }
+    let goal = analysis.goal("g")?.clone();
+    Some((analysis.model, goal))
 }

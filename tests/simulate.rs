@@ -122,3 +122,32 @@ fn published_openstack_update_plan_deadlocks_at_1() {
         Some("interrupted")
     );
 }
+
+/// Stepping by decision points (`Stepper::next_finishes`, the exhaustive
+/// oracle's controller) gives exactly the run of `simulate`, and stops after
+/// every sweep with a finish.
+#[test]
+fn stepping_by_finishes_is_the_same_run() {
+    use ballet_runtime::simulate::{EventKind, Stepper};
+    for (path, n) in [("examples/openstack.blt", "2"), ("examples/cps.blt", "2")] {
+        let (model, goal) = example_goal(path, "deploy", &[("n", n)]);
+        let plan = push_everywhere(&model, &goal, "deploy");
+        let whole = simulate(&model, &plan, start_system(&model, &goal, &plan));
+        let mut stepper = Stepper::new(start_system(&model, &goal, &plan));
+        let mut finishes = 0;
+        while let Some(last) = stepper.next_finishes(&model, &plan) {
+            assert!(!last.is_empty());
+            assert!(last.iter().all(|e| e.time == stepper.now()));
+            finishes += last.len();
+        }
+        let outcome = stepper.into_outcome(&model, &plan);
+        assert_eq!(outcome.events, whole.events, "{path}");
+        assert_eq!(outcome.makespan, whole.makespan);
+        let expected = whole
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Finish(..)))
+            .count();
+        assert_eq!(finishes, expected, "{path}");
+    }
+}

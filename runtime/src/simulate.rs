@@ -241,6 +241,38 @@ impl Stepper {
         }
     }
 
+    /// Runs to the next point where a `wait` can pass: the end of a sweep of
+    /// the instances in which at least one behavior finished, just before
+    /// the sites execute again (at the same instant). Returns that sweep's
+    /// [`EventKind::Finish`] events (every event is recorded as with
+    /// [`Stepper::next_event`]), or `None` once the run has settled (done or
+    /// deadlocked) without another finish.
+    ///
+    /// A centralized controller decides there: instructions appended to a
+    /// program at that point (then [`Stepper::resume`]) execute exactly
+    /// when a `wait` for one of these finishes followed by those
+    /// instructions would. Time 0 before the first call is the other such
+    /// point. Nothing else changes: stepping this way or event by event
+    /// gives the same run.
+    pub fn next_finishes(&mut self, model: &Model, plan: &Plan) -> Option<Vec<Event>> {
+        let mut finished = Vec::new();
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                self.events.push(event);
+                if matches!(event.kind, EventKind::Finish(..)) {
+                    finished.push(event);
+                }
+                continue;
+            }
+            if !finished.is_empty() && self.cursor == Cursor::Site(0) {
+                return Some(finished);
+            }
+            if !self.advance(model, plan) {
+                return None;
+            }
+        }
+    }
+
     /// Runs to the end and returns what [`simulate`] returns.
     pub fn into_outcome(mut self, model: &Model, plan: &Plan) -> Outcome {
         while self.next_event(model, plan).is_some() {}

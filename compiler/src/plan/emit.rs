@@ -2,10 +2,12 @@
 //!
 //! Each local instance contributes a *chain* of instructions whose order is
 //! fixed: its `add`; its behaviors up to its meeting state; the `dcon`s of
-//! its removed use connections; the `con`s of its new ones; the `wait`s for
-//! the last down of every provider it uses again; its remaining behaviors
-//! (each down of a provide port preceded by the `wait`s for the users that
-//! release it before); its `del`. The provider-side copies of `dcon`/`con`
+//! its removed use connections; the `con`s of its new ones; its remaining
+//! behaviors, the first one that activates a provider's port again preceded
+//! by the `wait` for that provider's last down (the behaviors before it keep
+//! the port inactive, so they need not wait), and each down of a provide
+//! port preceded by the `wait`s for the users that release it before; its
+//! `del`. The provider-side copies of `dcon`/`con`
 //! (both endpoint sites execute them) are chains of their own.
 //!
 //! The site's program interleaves the chains. Only `wait`, `dcon`, `con` and
@@ -73,21 +75,28 @@ fn chains(planner: &SitePlanner<'_>) -> Vec<Vec<Item>> {
                 chain.push(item(Instruction::Con(*c)));
             }
         }
-        let mut waits = planner.waits_of(s);
+        // Each awaited push once, before the first behavior that needs it.
+        let mut waits: Vec<(usize, InstanceId, BehaviorId, u32, Cost)> = planner
+            .waits_of(s)
+            .into_iter()
+            .map(|((c, b, k), ready, before)| (before, c.provider.instance, b, k, ready))
+            .collect();
         waits.sort();
-        waits.dedup_by_key(|((c, b, k), _)| (c.provider.instance, *b, *k));
-        chain.extend(waits.iter().map(|&((c, b, k), ready)| Item {
-            instruction: Instruction::Wait(c.provider.instance, b, k),
-            ready,
-        }));
+        let mut awaited = std::collections::HashSet::new();
+        waits.retain(|&(_, p, b, k, _)| awaited.insert((p, b, k)));
         if let Some(plan) = plan {
-            pushes(
-                &mut chain,
-                i,
-                &plan.behaviors,
-                meeting..plan.behaviors.len(),
-                &releases,
-            );
+            for k in meeting..plan.behaviors.len() {
+                chain.extend(
+                    waits
+                        .iter()
+                        .filter(|w| w.0 == k)
+                        .map(|&(_, p, b, n, ready)| Item {
+                            instruction: Instruction::Wait(p, b, n),
+                            ready,
+                        }),
+                );
+                pushes(&mut chain, i, &plan.behaviors, k..k + 1, &releases);
+            }
         }
         if !problem.kept[i.index()] && problem.start_places[i.index()].is_some() {
             chain.push(item(Instruction::Del(i)));

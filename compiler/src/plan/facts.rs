@@ -89,13 +89,27 @@ impl SitePlanner<'_> {
                             .edges
                             .iter()
                             .any(|&k| enters(ty, &automaton, &automaton.edges[k], e.port));
+                        // The provider waits for the last behavior using
+                        // the port; or for the one before it when that last
+                        // one only leaves the port (active from its start,
+                        // never entered again, inactive at its end): the
+                        // provider's Fire guard then holds the down until
+                        // the port is inactive, so the down can be pushed
+                        // while the user leaves.
                         let release = if before && enters_it {
                             plan.edges
                                 .iter()
                                 .rposition(|&k| {
                                     !automaton.edges[k].activity[e.port.index()].is_empty()
                                 })
-                                .map(|k| push_of(&plan.behaviors, k))
+                                .map(|k| {
+                                    let edge = &automaton.edges[plan.edges[k]];
+                                    let only_leaves = k > 0
+                                        && edge.activity[e.port.index()].len() == 1
+                                        && port_on(ty, &automaton.states[edge.from], e.port)
+                                        && !port_on(ty, &automaton.states[edge.to], e.port);
+                                    push_of(&plan.behaviors, if only_leaves { k - 1 } else { k })
+                                })
                         } else {
                             None
                         };
@@ -159,23 +173,20 @@ impl SitePlanner<'_> {
     }
 
     /// Estimated finish time of each behavior of `plan` for local `s`: the
-    /// behaviors in sequence, the first one after the meeting state not
-    /// before the awaited providers' behaviors finish.
+    /// behaviors in sequence, each one that uses a provider's port again
+    /// not before that provider's awaited behavior finishes.
     fn schedule(&self, s: usize, plan: &LocalPlan) -> Vec<Cost> {
-        let waits_ready = self
-            .waits_of(s)
-            .into_iter()
-            .map(|(_, ready)| ready)
-            .max()
-            .unwrap_or(Cost::ZERO);
+        let waits = self.waits_of(s);
         let automaton = &self.locals[s].automaton;
         let mut t = Cost::ZERO;
         plan.edges
             .iter()
             .enumerate()
             .map(|(k, &e)| {
-                if k == plan.meeting {
-                    t = t.max(waits_ready);
+                for &(_, ready, before) in &waits {
+                    if before == k {
+                        t = t.max(ready);
+                    }
                 }
                 t = t + automaton.edges[e].duration;
                 t
@@ -184,9 +195,15 @@ impl SitePlanner<'_> {
     }
 
     /// The pushes local `s` must wait for after its meeting state, with
-    /// their providers' estimates: the last down of every provider it uses
-    /// again afterwards.
-    pub fn waits_of(&self, s: usize) -> Vec<((Connection, ballet_runtime::BehaviorId, u32), Cost)> {
+    /// their providers' estimates and the index in its plan of the behavior
+    /// the wait must precede: the last down of every provider it uses again
+    /// afterwards, awaited just before the first behavior that activates
+    /// the port again (the behaviors between keep it inactive, so they
+    /// cannot hold the provider back).
+    pub fn waits_of(
+        &self,
+        s: usize,
+    ) -> Vec<((Connection, ballet_runtime::BehaviorId, u32), Cost, usize)> {
         let local = &self.locals[s];
         let Some(plan) = &local.plan else {
             return Vec::new();
@@ -196,12 +213,12 @@ impl SitePlanner<'_> {
         for &p in local.meet.keys().filter(|p| !local.before.contains(p)) {
             // At the meeting state the port is inactive; it is used again
             // only if a later behavior activates it.
-            let used_again = plan.edges[plan.meeting..]
+            let Some(used_again) = plan.edges[plan.meeting..]
                 .iter()
-                .any(|&e| !automaton.edges[e].activity[p.index()].is_empty());
-            if !used_again {
+                .position(|&e| !automaton.edges[e].activity[p.index()].is_empty())
+            else {
                 continue;
-            }
+            };
             let e = Endpoint {
                 instance: local.id,
                 port: p,
@@ -218,7 +235,7 @@ impl SitePlanner<'_> {
                     ..
                 }) = self.providers.get(c)
                 {
-                    out.push(((*c, b, k), ready));
+                    out.push(((*c, b, k), ready, plan.meeting + used_again));
                 }
             }
         }

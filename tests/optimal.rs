@@ -1,0 +1,386 @@
+//! The exhaustive timed oracle of the planner (issue 6): the minimal
+//! makespan over every plan of `pushB`s and `wait`s, by a centralized
+//! controller searched best-first, executed with the one semantics.
+//!
+//! **The plan space.** A plan without `add`/`del`/`con`/`dcon` (the random
+//! systems keep their assembly) executes each `pushB` either in the first
+//! sweep of the sites at time 0, or in the sweep of the sites that follows a
+//! sweep of the instances in which a behavior finished (only a finish lets a
+//! `wait` pass, and everything behind it executes in the same sweep). Those
+//! are exactly the *decision points* of [`Stepper::next_finishes`]; the
+//! controller appends pushes there to one program of its own, and the
+//! simulator runs on unchanged. So every plan's run is one of the
+//! controller's runs, and conversely every run of the controller is a
+//! plan's: [`Optimum::witness`] writes it as programs of `wait` then
+//! `pushB`s, which the tests simulate with [`simulate`].
+//!
+//! **Pushing onto idle instances only, one behavior each.** Queuing `b2`
+//! behind a running `b1` makes `b2` the head when `b1` finishes; pushing
+//! `b2` at the decision point right after that finish makes it the head
+//! before the same sweep of the instances, and a head can first fire in the
+//! sweep after the one it became head in, so both give the same run. The
+//! controller therefore pushes at most one behavior on each instance whose
+//! queue is empty, at each decision point; every such choice (including
+//! pushing nothing) is a child. The behaviors offered are those that do
+//! something there: the edges out of the instance's marking in its
+//! automaton (`plan::automaton`, the simulator on the instance alone). A
+//! behavior with no transition from the marking would finish at once and
+//! only count as executed, which the planner does not accept as executing
+//! a goal's `behavior` line (nor does the sequential oracle of
+//! `tests/oracle.rs`); one that cannot finish alone cannot finish under
+//! guards either.
+//!
+//! **Best-first.** Nodes are decision points ordered by time plus a lower
+//! bound of what is left (A*): for each idle instance, its fastest sequence
+//! of behaviors to its own goals in its automaton, where guards on other
+//! instances are ignored (guards only delay); infinite when there is none,
+//! which prunes the node. The first finished run popped that reaches the
+//! goal ([`reached_state`], as the planner's own check) is optimal. States
+//! are merged when equal up to time (instances' states with finished counts
+//! read as "ever finished", which is all the goal reads, and the remaining
+//! durations of running transitions): the future of a state does not depend
+//! on when it is reached, so only the earliest copy is expanded. Those keys
+//! are finitely many, so exhausting them without a goal proves that no plan
+//! reaches it.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::rc::Rc;
+
+use ballet_compiler::plan::automaton::{explore, Automaton};
+use ballet_compiler::plan::local::port_on;
+use ballet_compiler::plan::problem::Problem;
+use ballet_compiler::plan::validate::reached_state;
+use ballet_runtime::bitset::BitSet;
+use ballet_runtime::program::{Instruction, Plan};
+use ballet_runtime::semantics::instance::InstanceState;
+use ballet_runtime::semantics::System;
+use ballet_runtime::simulate::{EventKind, Status, Stepper};
+use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, TransitionId, TypeId};
+
+/// What the search concludes.
+#[derive(Clone, Debug)]
+pub enum Search {
+    /// The smallest makespan over every plan, with a plan that has it.
+    Optimal(Optimum),
+    /// No plan reaches the goal.
+    Infeasible,
+    /// More than the allowed number of decision points: undecided.
+    TooLarge,
+}
+
+/// An optimal controller run.
+#[derive(Clone, Debug)]
+pub struct Optimum {
+    /// Its makespan (time of its last event).
+    pub makespan: Cost,
+    /// The pushes at time 0, then for each later decision point the finish
+    /// it follows (`wait(c, b, k)`) and the pushes made there.
+    pub decisions: Vec<Decision>,
+}
+
+/// The pushes of one decision point.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    /// `None` at time 0; else the finish whose `wait` precedes the pushes.
+    pub after: Option<(InstanceId, BehaviorId, u32)>,
+    /// The behaviors pushed, one per instance at most.
+    pub pushes: Vec<(InstanceId, BehaviorId)>,
+}
+
+impl Optimum {
+    /// The run as a plan over `problem`'s universe: one program for the
+    /// pushes at time 0, then one per later decision point, `wait` for the
+    /// finish it follows then its pushes.
+    pub fn witness(&self, problem: &Problem) -> Plan {
+        let programs = self
+            .decisions
+            .iter()
+            .map(|d| {
+                d.after
+                    .map(|(c, b, k)| Instruction::Wait(c, b, k))
+                    .into_iter()
+                    .chain(d.pushes.iter().map(|&(c, b)| Instruction::PushB(c, b)))
+                    .collect()
+            })
+            .collect();
+        Plan {
+            universe: problem.universe.clone(),
+            programs,
+        }
+    }
+}
+
+/// A decision point of the controller.
+#[derive(Clone)]
+struct Node {
+    stepper: Stepper,
+    /// The controller's program: every push so far (all executed).
+    program: Vec<Instruction>,
+    decisions: Vec<Decision>,
+}
+
+/// What makes two decision points equivalent up to time.
+type Key = (
+    Vec<Option<InstanceState>>,
+    Vec<(Cost, InstanceId, TransitionId)>,
+);
+
+fn key(stepper: &Stepper) -> Key {
+    let states = stepper
+        .system()
+        .states
+        .iter()
+        .map(|s| {
+            s.clone().map(|mut s| {
+                for n in &mut s.finished {
+                    *n = (*n).min(1);
+                }
+                s
+            })
+        })
+        .collect();
+    let now = stepper.now();
+    let running = stepper
+        .running()
+        .into_iter()
+        .map(|(t, i, tr)| (Cost(t.0 - now.0), i, tr))
+        .collect();
+    (states, running)
+}
+
+/// The minimal makespan of `goal` over every plan of pushes and waits
+/// (see the module documentation), exploring at most `limit` decision
+/// points.
+pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
+    let Ok(problem) = Problem::new(model, goal) else {
+        return Search::Infeasible;
+    };
+    let plan = Plan {
+        universe: problem.universe.clone(),
+        programs: vec![Vec::new()],
+    };
+    let system = System::new(
+        model,
+        &plan,
+        &problem.start_places,
+        problem.start_connections.iter().copied(),
+    );
+    let root = Node {
+        stepper: Stepper::new(system),
+        program: Vec::new(),
+        decisions: Vec::new(),
+    };
+    // The plan the stepper runs: the universe, and the program of the node
+    // being stepped (moved in and out, not cloned).
+    let mut plan = plan;
+    let mut bounds = Bounds::new(model, &problem);
+    let Some(h) = bounds.remaining(root.stepper.system()) else {
+        return Search::Infeasible;
+    };
+    // (lower bound of the makespan, 0 for a finished run / 1 for a decision
+    // point, index in `nodes`): A* with an admissible bound, so the first
+    // finished run popped is optimal.
+    let mut heap: BinaryHeap<Reverse<(Cost, u8, usize)>> = BinaryHeap::new();
+    heap.push(Reverse((h, 1, 0)));
+    // The earliest time each key was enqueued at: a copy no earlier is
+    // dropped, an enqueued copy beaten meanwhile is skipped when popped.
+    let mut best: HashMap<Key, Cost> = HashMap::from([(key(&root.stepper), Cost::ZERO)]);
+    let mut nodes: Vec<Option<Node>> = vec![Some(root)];
+    let mut expanded = 0;
+    while let Some(Reverse((bound, kind, at))) = heap.pop() {
+        let node = nodes[at].take().expect("each node is popped once");
+        if kind == 0 {
+            return Search::Optimal(Optimum {
+                makespan: bound,
+                decisions: node.decisions,
+            });
+        }
+        let now = node.stepper.now();
+        if best.get(&key(&node.stepper)).is_some_and(|&t| t < now) {
+            continue;
+        }
+        expanded += 1;
+        if expanded > limit {
+            return Search::TooLarge;
+        }
+        for choice in choices(&mut bounds, &problem, &node) {
+            let mut child = node.clone();
+            if !choice.is_empty() {
+                // At time 0 there is no finish: the pushes are unconditional.
+                let after = child
+                    .stepper
+                    .events()
+                    .iter()
+                    .rev()
+                    .find_map(|e| match e.kind {
+                        EventKind::Finish(c, b) => {
+                            let state = child.stepper.system().states[c.index()].as_ref();
+                            Some((c, b, state.map_or(0, |s| s.finished[b.index()])))
+                        }
+                        _ => None,
+                    });
+                for &(c, b) in &choice {
+                    child.program.push(Instruction::PushB(c, b));
+                }
+                child.stepper.resume();
+                child.decisions.push(Decision {
+                    after,
+                    pushes: choice,
+                });
+            }
+            plan.programs[0] = std::mem::take(&mut child.program);
+            let next = child.stepper.next_finishes(model, &plan);
+            let done = next.is_none() && child.stepper.status(model, &plan) == Status::Done;
+            child.program = std::mem::take(&mut plan.programs[0]);
+            if next.is_some() {
+                let k = key(&child.stepper);
+                let t = child.stepper.now();
+                if best.get(&k).is_some_and(|&b| b <= t) {
+                    continue;
+                }
+                let Some(h) = bounds.remaining(child.stepper.system()) else {
+                    continue;
+                };
+                best.insert(k, t);
+                heap.push(Reverse((t + h, 1, nodes.len())));
+                nodes.push(Some(child));
+            } else if done && reached_state(model, &problem, goal, child.stepper.system()).is_ok() {
+                let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
+                heap.push(Reverse((end, 0, nodes.len())));
+                nodes.push(Some(child));
+            }
+        }
+    }
+    Search::Infeasible
+}
+
+/// Every choice of at most one behavior per idle instance (pushing nothing
+/// included), among the behaviors that do something there.
+fn choices(
+    bounds: &mut Bounds<'_>,
+    problem: &Problem,
+    node: &Node,
+) -> Vec<Vec<(InstanceId, BehaviorId)>> {
+    let mut out: Vec<Vec<(InstanceId, BehaviorId)>> = vec![Vec::new()];
+    for (i, state) in node.stepper.system().states.iter().enumerate() {
+        let Some(state) = state else { continue };
+        if !state.queue.is_empty() {
+            continue;
+        }
+        let ty = problem.universe.instances[i].ty;
+        let automaton = bounds.automaton(ty, &state.marked);
+        let mut behaviors: Vec<BehaviorId> = automaton.out[0]
+            .iter()
+            .map(|&e| automaton.edges[e].behavior)
+            .collect();
+        behaviors.dedup();
+        let mut next = Vec::with_capacity(out.len() * (1 + behaviors.len()));
+        for partial in &out {
+            next.push(partial.clone());
+            for &b in &behaviors {
+                let mut with = partial.clone();
+                with.push((InstanceId::from_index(i), b));
+                next.push(with);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Per-instance automata (the simulator on one instance, guards on others
+/// ignored: `plan::automaton`) and the lower bounds they give.
+struct Bounds<'a> {
+    model: &'a Model,
+    problem: &'a Problem,
+    automata: HashMap<(TypeId, BitSet), Rc<Automaton>>,
+    /// By (instance, marking, own required behaviors still to run).
+    remaining: HashMap<(usize, BitSet, u64), Option<Cost>>,
+}
+
+impl<'a> Bounds<'a> {
+    fn new(model: &'a Model, problem: &'a Problem) -> Bounds<'a> {
+        Bounds {
+            model,
+            problem,
+            automata: HashMap::new(),
+            remaining: HashMap::new(),
+        }
+    }
+
+    fn automaton(&mut self, ty: TypeId, marking: &BitSet) -> Rc<Automaton> {
+        let model = self.model;
+        self.automata
+            .entry((ty, marking.clone()))
+            .or_insert_with(|| Rc::new(explore(model, ty, marking.clone())))
+            .clone()
+    }
+
+    /// A lower bound on the time still needed from this decision point
+    /// (`None`: the goal is out of reach). For each idle instance, its
+    /// fastest sequence to its own goals with every guard ignored (guards
+    /// only delay); busy instances count 0.
+    fn remaining(&mut self, system: &System) -> Option<Cost> {
+        let mut bound = Cost::ZERO;
+        for (i, state) in system.states.iter().enumerate() {
+            let Some(state) = state else { continue };
+            if !state.queue.is_empty() {
+                continue;
+            }
+            let own = &self.problem.goals[i];
+            let mut todo = 0u64;
+            for (k, &(b, _)) in own.behaviors.iter().enumerate() {
+                if state.finished[b.index()] == 0 {
+                    todo |= 1 << k;
+                }
+            }
+            let k = (i, state.marked.clone(), todo);
+            let cost = match self.remaining.get(&k) {
+                Some(&c) => c,
+                None => {
+                    let c = self.alone(i, &state.marked, todo);
+                    self.remaining.insert(k, c);
+                    c
+                }
+            };
+            bound = bound.max(cost?);
+        }
+        Some(bound)
+    }
+
+    /// Dijkstra over (automaton state, required behaviors still to run).
+    fn alone(&mut self, i: usize, marking: &BitSet, todo: u64) -> Option<Cost> {
+        let ty_id = self.problem.universe.instances[i].ty;
+        let ty = self.model.ty(ty_id);
+        let a = self.automaton(ty_id, marking);
+        let own = &self.problem.goals[i];
+        let accepts = |s: usize| {
+            let m = &a.states[s];
+            own.place
+                .is_none_or(|(p, _)| m.len() == 1 && m.contains(p.index()))
+                && own.ports.iter().all(|&(p, on, _)| port_on(ty, m, p) == on)
+        };
+        let mut heap = BinaryHeap::from([Reverse((Cost::ZERO, 0usize, todo))]);
+        let mut done: HashSet<(usize, u64)> = HashSet::new();
+        while let Some(Reverse((cost, s, left))) = heap.pop() {
+            if !done.insert((s, left)) {
+                continue;
+            }
+            if left == 0 && accepts(s) {
+                return Some(cost);
+            }
+            for &e in &a.out[s] {
+                let edge = &a.edges[e];
+                let mut next = left;
+                for (k, &(b, _)) in own.behaviors.iter().enumerate() {
+                    if b == edge.behavior {
+                        next &= !(1 << k);
+                    }
+                }
+                heap.push(Reverse((cost + edge.duration, edge.to, next)));
+            }
+        }
+        None
+    }
+}
