@@ -184,6 +184,13 @@ fn a_peer_down_then_up_and_status_meanwhile() {
         assert_eq!(s["reachable"], true, "{json}");
         assert!(s["len"].as_u64().is_some(), "{json}");
     }
+    // `--once` links neighbours only: `system` talks to the database and
+    // both sensors, each sensor to `system` alone.
+    assert_eq!(listed[1]["name"], "system", "{json}");
+    assert_eq!(listed[1]["peers"], 3, "{json}");
+    for s in &listed[2..] {
+        assert_eq!(s["peers"], 1, "{json}");
+    }
     // The late one comes up: everyone finishes.
     agents.push(agent(&dir, &out, late, None));
     for a in &mut agents {
@@ -251,9 +258,11 @@ fn a_peer_with_the_wrong_key_is_refused() {
     let (intruder, honest) = sites.split_last().expect("sites");
     let mut agents: Vec<Child> = honest.iter().map(|s| agent(&dir, &out, s, None)).collect();
     let mut bad = agent(&dir, &out, intruder, Some(&forged));
-    // Both ends refuse the handshake, again and again.
+    // Both ends refuse the handshake, again and again: the intruder
+    // (`sensor_0`) and its only neighbour, `system`.
+    assert_eq!(honest[1], "system");
     bad.expect_line("about a refusal", |l| l.contains("refused a connection"));
-    agents[0].expect_line("about a refusal", |l| l.contains("refused a connection"));
+    agents[1].expect_line("about a refusal", |l| l.contains("refused a connection"));
     bad.kill();
     // With the right key, it joins and everyone finishes.
     agents.push(agent(&dir, &out, intruder, None));

@@ -4,8 +4,9 @@
 //! `OUT_DIR/inventory.toml`, listens on its inventory address (or
 //! `--listen`), keeps its state under `OUT_DIR/state/<site>/` (checkpoint,
 //! delivery state, action logs) and resumes from it when restarted. It
-//! prints one line per change of its progress. With `--once` it exits 0
-//! when its program and every peer's are done and everything it sent was
+//! prints one line per change of its progress. With `--once` it links only
+//! the sites its plan makes it talk to (its neighbours), exits 0 when its
+//! program and every neighbour's are done and everything it sent was
 //! acknowledged, and 1 when an action fails; without, it stays up to answer
 //! `balletc status` and takes reconfigurations from `balletc apply`
 //! (`crate::apply::agent`; `--idle`: without running the build's program). SIGTERM or ctrl-c: it saves its state and exits 0.
@@ -73,10 +74,15 @@ pub fn run(args: AgentArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| args.out.join("cluster.key"));
     log::install(&format!("[{}]", args.site));
-    let setup = match AgentSetup::load(&args.out, &args.site, &key, args.listen.clone()) {
+    let mut setup = match AgentSetup::load(&args.out, &args.site, &key, args.listen.clone()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if args.once {
+        if let Err(e) = setup.link_neighbors_only(&args.out) {
+            return fail(e);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

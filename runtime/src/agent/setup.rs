@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use crate::agent::checkpoint::AgentCheckpoint;
 use crate::agent::driver::Agent;
-use crate::bytecode::decode;
+use crate::agent::neighbors::neighbors;
+use crate::bytecode::{decode, SiteImage};
 use crate::ids::SiteId;
 use crate::inventory::parse_inventory;
 use crate::net::{renumber_state, ClusterKeys, Credentials, NetConfig};
@@ -136,6 +137,37 @@ impl AgentSetup {
             agent,
             resumed,
         })
+    }
+
+    /// Keeps as peers only the site's neighbours in the build's plan
+    /// (`neighbors.rs`: the sites whose images refer to this one's
+    /// instances, and those its image refers to), read from every site's
+    /// bytecode in `out_dir`: an agent that runs the build's program alone
+    /// (`--once`) never talks to the others, so it neither dials them nor
+    /// waits for their `Done`. (An agent serving `balletc apply` keeps every
+    /// site: the next plan may link it to any.)
+    pub fn link_neighbors_only(&mut self, out_dir: &Path) -> Result<(), String> {
+        let mut images = Vec::new();
+        let inventory = out_dir.join("inventory.toml");
+        let text = std::fs::read_to_string(&inventory)
+            .map_err(|e| format!("cannot read `{}`: {e}", inventory.display()))?;
+        let sites =
+            parse_inventory(&text).map_err(|e| format!("`{}`: {e}", inventory.display()))?;
+        for (name, _) in &sites {
+            let path = out_dir.join(format!("{name}.bltc"));
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            images.push(
+                decode(&bytes).map_err(|e| format!("cannot load `{}`: {e}", path.display()))?,
+            );
+        }
+        let refs: Vec<&SiteImage> = images.iter().collect();
+        let mine = neighbors(&refs)
+            .into_iter()
+            .nth(self.site.index())
+            .unwrap_or_default();
+        self.peers.retain(|(s, _)| mine.contains(s));
+        Ok(())
     }
 
     /// The agent's checkpoint file.
