@@ -49,15 +49,20 @@ pub struct Conn {
     pub transport: StatelessTransportState,
 }
 
-/// Reads the next frame; the end of the stream and codec errors (an
-/// oversized length prefix) are protocol errors.
+/// Reads the next frame. Codec errors (an oversized length prefix, a
+/// stream ending inside a frame) are protocol errors; a stream closed
+/// between frames is an I/O error: a peer leaving (an agent that finished,
+/// say) is not refused, logged or counted as one.
 pub async fn next_frame(
     read: &mut FramedRead<OwnedReadHalf, LengthDelimitedCodec>,
 ) -> Result<Vec<u8>, NetError> {
     match read.next().await {
         Some(Ok(frame)) => Ok(frame.to_vec()),
         Some(Err(e)) => Err(NetError::Protocol(format!("bad frame: {e}"))),
-        None => Err(NetError::Protocol("connection closed".into())),
+        None => Err(NetError::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed",
+        ))),
     }
 }
 
