@@ -121,13 +121,7 @@ pub fn random_program_with(seed: u64, max_instances: usize) -> String {
         }
         text.push_str(" }\n");
     }
-    let has = |text: &str, ty: usize, port: &str| {
-        let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
-        let end = text[start..]
-            .find("\n}\n")
-            .map_or(text.len(), |e| start + e);
-        text[start..end].contains(&format!(" {port}: I"))
-    };
+    let has = has_port;
     for j in 1..instances {
         if !has(&text, kinds[j], "inp") {
             continue;
@@ -174,4 +168,14 @@ pub fn checked(text: &str) -> Option<(Model, Goal)> {
     }
     let goal = analysis.goal("g")?.clone();
     Some((analysis.model, goal))
+}
+
+/// Whether component `T{ty}` of a random program's `text` has port `port`
+/// (`inp` or `out`, of interface `I`).
+pub fn has_port(text: &str, ty: usize, port: &str) -> bool {
+    let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
+    let end = text[start..]
+        .find("\n}\n")
+        .map_or(text.len(), |e| start + e);
+    text[start..end].contains(&format!(" {port}: I"))
 }

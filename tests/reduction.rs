@@ -8,16 +8,13 @@
 
 use std::collections::HashSet;
 
-use ballet_compiler::check::{analyze, Options as CheckOptions};
-use ballet_compiler::diagnostic::Diagnostics;
-use ballet_compiler::load::{load, Origin};
 use ballet_compiler::plan::plan;
 use ballet_compiler::plan::problem::Problem;
 use ballet_runtime::explore::{explore_with, Exploration, Key, Options, Reduction, Symmetry};
 use ballet_runtime::program::{Instruction, Plan};
 use ballet_runtime::semantics::System;
-use ballet_runtime::{BehaviorId, Goal, InstanceId, Model, SiteId};
-use ballet_tests::random::{random_type, Rng};
+use ballet_runtime::{BehaviorId, InstanceId, Model, SiteId};
+use ballet_tests::random::{checked, has_port, random_type, Rng};
 
 /// A hub site and `k` identical worker sites, each worker holding an
 /// instance of `T1` and one of `T2`, wired hub → x → y where ports allow.
@@ -27,13 +24,7 @@ fn symmetric_program(seed: u64, k: usize) -> String {
     for t in 0..3 {
         text.push_str(&random_type(&mut rng, &format!("T{t}")));
     }
-    let has = |text: &str, ty: usize, port: &str| {
-        let start = text.find(&format!("component T{ty} ")).unwrap_or(0);
-        let end = text[start..]
-            .find("\n}\n")
-            .map_or(text.len(), |e| start + e);
-        text[start..end].contains(&format!(" {port}: I"))
-    };
+    let has = has_port;
     let hub_x = has(&text, 0, "out") && has(&text, 1, "inp");
     let x_y = has(&text, 1, "out") && has(&text, 2, "inp");
     text.push_str(&format!(
@@ -54,22 +45,6 @@ fn symmetric_program(seed: u64, k: usize) -> String {
     });
     text.push_str("    behavior h.b0\n    all running\n}\n");
     text
-}
-
-fn checked(text: &str) -> Option<(Model, Goal)> {
-    let mut d = Diagnostics::default();
-    let program = load(
-        "random.blt".into(),
-        text.into(),
-        Origin::Memory("random".into()),
-        &mut d,
-    );
-    let analysis = analyze(&program, &CheckOptions::default(), &mut d);
-    if d.has_errors() {
-        return None;
-    }
-    let goal = analysis.goal("g")?.clone();
-    Some((analysis.model, goal))
 }
 
 /// A naive plan over the real sites, the same on every worker site: each

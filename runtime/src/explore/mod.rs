@@ -378,7 +378,9 @@ fn has_cycle(n: usize, edges: &[(u32, u32)]) -> bool {
     removed < n
 }
 
-fn trace(parents: &[Option<(u32, Action)>], mut id: u32) -> Vec<Action> {
+/// The actions from the start state to state `id`, read back through each
+/// state's parent.
+pub(crate) fn trace<A: Copy>(parents: &[Option<(u32, A)>], mut id: u32) -> Vec<A> {
     let mut out = Vec::new();
     while let Some((parent, action)) = parents[id as usize] {
         out.push(action);

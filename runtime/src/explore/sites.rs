@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use super::trace;
 use crate::ids::{InstanceId, SiteId, TransitionId};
 use crate::vm::{AgentMessage, Output, SiteVm};
 
@@ -160,14 +161,4 @@ pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
     }
     result.states = seen.len();
     result
-}
-
-fn trace(parents: &[Option<(u32, SiteAction)>], mut id: u32) -> Vec<SiteAction> {
-    let mut out = Vec::new();
-    while let Some((parent, action)) = parents[id as usize] {
-        out.push(action);
-        id = parent;
-    }
-    out.reverse();
-    out
 }
