@@ -160,12 +160,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
         universe: problem.universe.clone(),
         programs: vec![Vec::new()],
     };
-    let system = System::new(
-        model,
-        &plan,
-        &problem.start_places,
-        problem.start_connections.iter().copied(),
-    );
+    let system = problem.start_system(model, &plan);
     let root = Node {
         stepper: Stepper::new(system),
         program: Vec::new(),

@@ -244,12 +244,7 @@ fn sequential_controller_reaches(model: &Model, goal: &Goal) -> Option<bool> {
                     universe: problem.universe.clone(),
                     programs: vec![vec![Instruction::PushB(InstanceId::from_index(i), b)]],
                 };
-                let mut system = System::new(
-                    model,
-                    &plan,
-                    &problem.start_places,
-                    problem.start_connections.iter().copied(),
-                );
+                let mut system = problem.start_system(model, &plan);
                 for (k, m) in places.iter().enumerate() {
                     if let Some(s) = &mut system.states[k] {
                         s.marked = m.clone();
@@ -321,12 +316,7 @@ fn every_interleaving_of_planned_random_systems_reaches_the_goal() {
         let Ok(planned) = plan(&model, &goal) else {
             continue;
         };
-        let start = System::new(
-            &model,
-            &planned.plan,
-            &planned.problem.start_places,
-            planned.problem.start_connections.iter().copied(),
-        );
+        let start = planned.problem.start_system(&model, &planned.plan);
         let all = explore(&model, &planned.plan, start, 50_000, true);
         if all.truncated {
             too_large += 1;
@@ -378,12 +368,7 @@ fn reduced_exploration_finds_the_same_deadlocks_and_final_states() {
             inst.site = ballet_runtime::SiteId(0);
         }
         let naive = Plan { universe, programs };
-        let start = System::new(
-            &model,
-            &naive,
-            &problem.start_places,
-            problem.start_connections.iter().copied(),
-        );
+        let start = problem.start_system(&model, &naive);
         let full = explore(&model, &naive, start.clone(), 100_000, false);
         let reduced = explore(&model, &naive, start, 100_000, true);
         if full.truncated || reduced.truncated {
@@ -628,16 +613,7 @@ fn compare_with_optimum(seeds: std::ops::Range<u64>, limit: usize) -> [usize; 6]
                 // The optimum is a real plan's: simulated alone, it has the
                 // same makespan and reaches the goal.
                 let witness = best.witness(&problem);
-                let run = simulate(
-                    &model,
-                    &witness,
-                    System::new(
-                        &model,
-                        &witness,
-                        &problem.start_places,
-                        problem.start_connections.iter().copied(),
-                    ),
-                );
+                let run = simulate(&model, &witness, problem.start_system(&model, &witness));
                 if let Err(why) = ballet_compiler::plan::validate::reached(
                     &model, &problem, &witness, &goal, &run,
                 ) {

@@ -58,7 +58,6 @@ fn openstack_update_is_valid_where_the_published_plan_deadlocks() {
 #[test]
 fn planned_makespans_equal_the_event_graph_longest_path() {
     use ballet_runtime::report::Report;
-    use ballet_runtime::semantics::System;
     for (path, goal) in [
         ("examples/cps.blt", "deploy"),
         ("examples/cps.blt", "update"),
@@ -68,12 +67,7 @@ fn planned_makespans_equal_the_event_graph_longest_path() {
         for n in [1, 2, 3] {
             let (model, g) = example_goal(path, goal, &[("n", &n.to_string())]);
             let planned = plan(&model, &g).expect("plannable");
-            let start = System::new(
-                &model,
-                &planned.plan,
-                &planned.problem.start_places,
-                planned.problem.start_connections.iter().copied(),
-            );
+            let start = planned.problem.start_system(&model, &planned.plan);
             let report = Report::new(&model, &planned.plan, start);
             assert_eq!(report.outcome.makespan, planned.run.makespan);
             assert_eq!(
@@ -91,15 +85,9 @@ fn planned_makespans_equal_the_event_graph_longest_path() {
 fn cps_update_plan_is_correct_under_every_interleaving() {
     use ballet_compiler::plan::validate::reached_state;
     use ballet_runtime::explore::explore;
-    use ballet_runtime::semantics::System;
     let (model, g) = example_goal("examples/cps.blt", "update", &[("n", "1")]);
     let planned = plan(&model, &g).expect("plannable");
-    let start = System::new(
-        &model,
-        &planned.plan,
-        &planned.problem.start_places,
-        planned.problem.start_connections.iter().copied(),
-    );
+    let start = planned.problem.start_system(&model, &planned.plan);
     let all = explore(&model, &planned.plan, start, 2_000_000, true);
     assert!(!all.truncated, "{} states", all.states);
     assert!(all.deadlocks.is_empty());

@@ -147,12 +147,7 @@ fn stubborn_sets_and_symmetry_keep_every_terminal_state() {
             plans.push(("planned", planned.plan));
         }
         for (kind, p) in plans {
-            let start = System::new(
-                &model,
-                &p,
-                &problem.start_places,
-                problem.start_connections.iter().copied(),
-            );
+            let start = problem.start_system(&model, &p);
             let full = run(&model, &p, &start, Reduction::None, None);
             if full.truncated {
                 continue;
@@ -198,12 +193,7 @@ fn the_examples_agree_with_the_unreduced_exploration() {
     let (model, goal) = example_goal("examples/cps.blt", "update", &[("n", "2")]);
     let planned = plan(&model, &goal).expect("plannable");
     let (p, problem) = (planned.plan, planned.problem);
-    let start = System::new(
-        &model,
-        &p,
-        &problem.start_places,
-        problem.start_connections.iter().copied(),
-    );
+    let start = problem.start_system(&model, &p);
     let sym = Symmetry::detect(&p, &start, &vec![0; p.universe.instances.len()])
         .expect("the sensor sites are interchangeable");
     assert_eq!(sym.classes().len(), 1);

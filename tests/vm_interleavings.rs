@@ -15,7 +15,6 @@ use std::collections::BTreeSet;
 use ballet_compiler::plan::plan;
 use ballet_compiler::run::{site_images, FinalState};
 use ballet_runtime::explore::{explore, explore_sites};
-use ballet_runtime::semantics::System;
 use ballet_runtime::vm::SiteVm;
 use ballet_tests::example_goal;
 
@@ -38,12 +37,7 @@ fn check(path: &str, goal: &str, defines: &[(&str, &str)]) -> Result<usize, Stri
     if let Some(trace) = &sites.deadlock {
         return Err(format!("the VMs deadlock after {trace:?}"));
     }
-    let start = System::new(
-        &model,
-        &planned.plan,
-        &planned.problem.start_places,
-        planned.problem.start_connections.iter().copied(),
-    );
+    let start = planned.problem.start_system(&model, &planned.plan);
     let semantics = explore(&model, &planned.plan, start, LIMIT, true);
     if semantics.truncated {
         return Err(format!("the semantics has more than {LIMIT} states"));

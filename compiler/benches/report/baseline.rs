@@ -5,7 +5,6 @@ use std::fmt::Write;
 
 use ballet_compiler::plan::plan;
 use ballet_runtime::baseline::sequential;
-use ballet_runtime::semantics::System;
 
 use crate::cases::{load, SCENARIOS};
 
@@ -36,12 +35,7 @@ pub fn section(sizes: &[usize]) -> String {
             let (analysis, g) = load(example, goal, n);
             let model = &analysis.model;
             let planned = plan(model, &g).expect("plannable");
-            let start = System::new(
-                model,
-                &planned.plan,
-                &planned.problem.start_places,
-                planned.problem.start_connections.iter().copied(),
-            );
+            let start = planned.problem.start_system(model, &planned.plan);
             let ours = planned.run.makespan.as_units_f64();
             let row = match sequential(model, &planned.plan, &start) {
                 Ok(b) => {

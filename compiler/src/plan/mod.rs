@@ -27,7 +27,6 @@ pub mod validate;
 use std::time::Instant;
 
 use ballet_runtime::program::{Instruction, Plan};
-use ballet_runtime::semantics::System;
 use ballet_runtime::simulate::{simulate, Outcome};
 use ballet_runtime::{Cost, Goal, Model, SiteId};
 use serde::Serialize;
@@ -123,12 +122,7 @@ fn plan_in_order(
         programs,
     };
     let planning_ms = started.elapsed().as_secs_f64() * 1e3;
-    let system = System::new(
-        model,
-        &plan,
-        &problem.start_places,
-        problem.start_connections.iter().copied(),
-    );
+    let system = problem.start_system(model, &plan);
     let run = simulate(model, &plan, system);
     validate::reached(model, &problem, &plan, goal, &run).map_err(|why| {
         // The plan goes into the report: it is what a bug report needs.
@@ -159,12 +153,7 @@ pub fn given(model: &Model, goal: &Goal, plan: Plan) -> Result<Planned, String> 
     if problem.universe.instances.len() != plan.universe.instances.len() {
         return Err("the goal adds instances that the plan's universe does not have".into());
     }
-    let system = System::new(
-        model,
-        &plan,
-        &problem.start_places,
-        problem.start_connections.iter().copied(),
-    );
+    let system = problem.start_system(model, &plan);
     let run = simulate(model, &plan, system);
     let metrics = metrics(&plan, 0, 0, run.makespan, 0.0);
     Ok(Planned {

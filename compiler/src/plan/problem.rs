@@ -9,7 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use ballet_runtime::program::Universe;
+use ballet_runtime::program::{Plan, Universe};
+use ballet_runtime::semantics::System;
 use ballet_runtime::{
     BehaviorId, Connection, Endpoint, Goal, InstanceId, Model, PlaceId, PortId, SiteId,
 };
@@ -56,6 +57,17 @@ pub struct ProblemError {
 }
 
 impl Problem {
+    /// The system at the start of the problem, about to run `plan` (whose
+    /// universe is the problem's).
+    pub fn start_system(&self, model: &Model, plan: &Plan) -> System {
+        System::new(
+            model,
+            plan,
+            &self.start_places,
+            self.start_connections.iter().copied(),
+        )
+    }
+
     /// Builds the problem of `goal`. Instances of the start and target
     /// assemblies with the same name are the same instance; they must have
     /// the same type and site.
