@@ -10,6 +10,7 @@ use clap::Args;
 use crate::apply::model::ModelSources;
 use crate::build::{debug_locations, write_build};
 use crate::cli::plan::{planning, GoalArgs};
+use crate::cli::report;
 
 /// Arguments of `balletc build`.
 #[derive(Args, Debug)]
@@ -32,14 +33,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     };
     let planned = &planning.planned;
     let fail = |e: std::io::Error| {
-        eprintln!(
-            "{:?}",
-            miette::miette!(
-                code = "balletc::io",
-                "cannot write `{}`: {e}",
-                args.out.display()
-            )
-        );
+        report::unwritable(&args.out, &e);
         ExitCode::from(1)
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {

@@ -51,6 +51,16 @@ pub fn unreadable(file: &Path, error: &std::io::Error) {
     eprintln!("{report:?}");
 }
 
+/// A file that could not be written (exit code 1 follows).
+pub fn unwritable(file: &Path, error: &std::io::Error) {
+    let report = miette::miette!(
+        code = "balletc::io",
+        "cannot write `{}`: {error}",
+        file.display()
+    );
+    eprintln!("{report:?}");
+}
+
 /// A broken guarantee of balletc itself.
 pub fn internal(message: &str) {
     let report = miette::miette!(

@@ -90,14 +90,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         let title = format!("{} — goal `{}`", args.goal.file.display(), goal.name);
         let svg = gantt_svg(model, plan, &run.timelines, &title, baseline);
         if let Err(e) = write_atomically(path, svg.as_bytes()) {
-            eprintln!(
-                "{:?}",
-                miette::miette!(
-                    code = "balletc::io",
-                    "cannot write `{}`: {e}",
-                    path.display()
-                )
-            );
+            report::unwritable(path, &e);
             return ExitCode::from(1);
         }
     }

@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use crate::atomic::write_atomically;
 use crate::cli::given::given_plan;
 use crate::cli::plan::{planning, GoalArgs};
-use crate::cli::Format;
+use crate::cli::{report, Format};
 use crate::plan::problem::Problem;
 use crate::render;
 use crate::verify::trace::{lines, TraceFile};
@@ -193,14 +193,7 @@ fn write_trace(
         "replay it in `balletc repl`: :load FILE, :set the same -D values, :load-trace THIS".into(),
     );
     write_atomically(path, file.render(&comment).as_bytes()).map_err(|e| {
-        eprintln!(
-            "{:?}",
-            miette::miette!(
-                code = "balletc::io",
-                "cannot write `{}`: {e}",
-                path.display()
-            )
-        );
+        report::unwritable(path, &e);
         ExitCode::from(1)
     })
 }
