@@ -67,6 +67,9 @@ pub fn choose(
             .collect();
         let mut g = goal.clone();
         g.meet.retain(|p| !released.contains(p));
+        // A released port is used before its provider's first down: the
+        // estimates of after its last down do not apply.
+        g.timing.retain(|t| !released.contains(&t.port));
         g.ports.extend(released.iter().map(|&p| (p, false)));
         g.unconnected
             .extend(released.iter().filter(|p| asks.unserved.contains(p)));

@@ -3,9 +3,12 @@
 //! programs need (after a meeting state, for a provider's last down; before
 //! a provider's first down, for its users' releases).
 
-use ballet_runtime::{BehaviorId, Connection, Cost, Endpoint, InstanceId, PortId, PortKind};
+use ballet_runtime::{
+    BehaviorId, ComponentType, Connection, Cost, Endpoint, InstanceId, PortId, PortKind,
+};
 
-use crate::plan::local::{deactivations, enters, port_on, LocalPlan};
+use crate::plan::automaton::Automaton;
+use crate::plan::local::{deactivations, enters, finish, port_on, LocalPlan};
 use crate::plan::protocol::Fact;
 use crate::plan::site::{push_of, SitePlanner};
 
@@ -42,6 +45,11 @@ impl SitePlanner<'_> {
                             connection: c,
                             last_down: last.map(|k| push_of(&plan.behaviors, k)),
                             ready: last.map_or(Cost::ZERO, |k| schedule[k]),
+                            serving: if port_on(ty, end, e.port) {
+                                serving_from(ty, &automaton, &plan, &schedule, e.port)
+                            } else {
+                                Cost::ZERO
+                            },
                             ends_active: port_on(ty, end, e.port),
                             refused: self.locals[s].plan.is_none(),
                             serves: match plan.edges.iter().position(|&k| {
@@ -173,22 +181,22 @@ impl SitePlanner<'_> {
     }
 
     /// Estimated finish time of each behavior of `plan` for local `s`: the
-    /// behaviors in sequence, each one that uses a provider's port again
-    /// not before that provider's awaited behavior finishes.
+    /// behaviors in sequence, as the local search estimated them
+    /// ([`finish`]: the providers' estimates of the ports it did not
+    /// release).
     fn schedule(&self, s: usize, plan: &LocalPlan) -> Vec<Cost> {
-        let waits = self.waits_of(s);
-        let automaton = &self.locals[s].automaton;
+        let local = &self.locals[s];
+        let ty = self
+            .model
+            .ty(self.problem.universe.instances[local.id.index()].ty);
+        let mut timing = self.timing(local.id);
+        timing.retain(|t| !local.before.contains(&t.port));
+        let automaton = &local.automaton;
         let mut t = Cost::ZERO;
         plan.edges
             .iter()
-            .enumerate()
-            .map(|(k, &e)| {
-                for &(_, ready, before) in &waits {
-                    if before == k {
-                        t = t.max(ready);
-                    }
-                }
-                t = t + automaton.edges[e].duration;
+            .map(|&e| {
+                t = finish(ty, automaton, &automaton.edges[e], t, &timing);
                 t
             })
             .collect()
@@ -274,4 +282,29 @@ impl SitePlanner<'_> {
         out.dedup();
         out
     }
+}
+
+/// When provide `port`, active at the end of `plan`, becomes active for
+/// good by the estimated finish times `ends` of its behaviors: the last
+/// activation, zero if it is active from the start and never leaves.
+fn serving_from(
+    ty: &ComponentType,
+    automaton: &Automaton,
+    plan: &LocalPlan,
+    ends: &[Cost],
+    port: PortId,
+) -> Cost {
+    for (k, &e) in plan.edges.iter().enumerate().rev() {
+        let edge = &automaton.edges[e];
+        let Some(&(from, _)) = edge.activity[port.index()].last() else {
+            // Inactive during this behavior, active at the end: cannot be
+            // (the last behavior with activity is met first); be safe.
+            return ends[k];
+        };
+        if from > Cost::ZERO || !port_on(ty, &automaton.states[edge.from], port) {
+            // Counted from the end: a wait at an entry comes before.
+            return Cost(ends[k].0.saturating_sub(edge.duration.0 - from.0));
+        }
+    }
+    Cost::ZERO
 }

@@ -12,10 +12,14 @@
 //! since it only relaxes what follows.
 //!
 //! Best-first search (Dijkstra: the zero bound is admissible) over
-//! (automaton state, required behaviors done, met), ordered by total
-//! duration then by number of behaviors. The state space is finite, so an
-//! exhausted search proves the goal infeasible for this instance; there is
-//! no bound on the plan length.
+//! (automaton state, required behaviors done, met), ordered by estimated
+//! finish time, then total duration, then number of behaviors. The finish
+//! time is the instance's own durations plus what its providers' estimates
+//! ([`PortTiming`]) make it wait: it is nondecreasing in the start time of
+//! each behavior, so the earliest arrival at a node is the best one
+//! (time-dependent Dijkstra). Without estimates it is the total duration.
+//! The state space is finite, so an exhausted search proves the goal
+//! infeasible for this instance; there is no bound on the plan length.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -47,6 +51,24 @@ pub struct LocalGoal {
     /// before they first go inactive (users use them before that down).
     /// At most 64.
     pub serve: Vec<PortId>,
+    /// When use ports can be used, as their providers estimate it: only
+    /// changes which sequence is fastest, never whether one exists.
+    pub timing: Vec<PortTiming>,
+}
+
+/// A provider's estimates for one use port of the instance planned
+/// (`Fact::Provider`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortTiming {
+    /// The use port.
+    pub port: PortId,
+    /// When the provider's last down finishes: the first behavior that
+    /// makes the port active after the meeting state starts no earlier
+    /// (its `wait`). Zero when the provider does not go down.
+    pub ready: Cost,
+    /// When the provider is active for good: the port cannot be entered
+    /// earlier (the Enter guard), the rest of the behavior waiting as much.
+    pub serving: Cost,
 }
 
 /// The best sequence found.
@@ -95,19 +117,22 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
             .filter(|&(_, &p)| port_on(ty, &automaton.states[state], p))
             .fold(0u64, |bits, (k, _)| bits | 1 << k)
     };
-    // Node = (state, mask, met, served); best (duration, length) and
-    // back-pointer.
+    // Node = (state, mask, met, served); best (finish, duration, length)
+    // and back-pointer.
     type Node = (usize, u64, bool, u64);
-    let mut best: HashMap<Node, (Cost, usize)> = HashMap::new();
+    type Label = (Cost, Cost, usize);
+    let mut best: HashMap<Node, Label> = HashMap::new();
     let mut back: HashMap<Node, (Node, usize)> = HashMap::new();
     let mut heap = BinaryHeap::new();
     let first: Node = (0, 0, meets(0), serving(0));
-    best.insert(first, (Cost::ZERO, 0));
-    heap.push(Reverse((Cost::ZERO, 0usize, first)));
-    while let Some(Reverse((cost, len, node))) = heap.pop() {
-        if best.get(&node) != Some(&(cost, len)) {
+    let start: Label = (Cost::ZERO, Cost::ZERO, 0);
+    best.insert(first, start);
+    heap.push(Reverse((start, first)));
+    while let Some(Reverse((label, node))) = heap.pop() {
+        if best.get(&node) != Some(&label) {
             continue;
         }
+        let (now, cost, len) = label;
         let (state, mask, met, served) = node;
         if met && mask == full && served == all_served && accepts(&automaton.states[state]) {
             let mut edges = Vec::with_capacity(len);
@@ -158,15 +183,57 @@ pub fn search(ty: &ComponentType, automaton: &Automaton, goal: &LocalGoal) -> Op
                 met || meets(edge.to),
                 served | serving(edge.to),
             );
-            let candidate = (cost + edge.duration, len + 1);
+            let candidate = (
+                finish(ty, automaton, edge, now, &goal.timing),
+                cost + edge.duration,
+                len + 1,
+            );
             if best.get(&next).is_none_or(|&old| candidate < old) {
                 best.insert(next, candidate);
                 back.insert(next, (node, e));
-                heap.push(Reverse((candidate.0, candidate.1, next)));
+                heap.push(Reverse((candidate, next)));
             }
         }
     }
     None
+}
+
+/// When `edge`, pushed on the idle instance at `start`, finishes by the
+/// providers' estimates: a behavior that activates a use port starts no
+/// earlier than the provider's awaited push finishes (`ready`), and waits
+/// at the port's entry until the provider serves (`serving`). Without
+/// estimates, `start` plus the edge's duration.
+pub fn finish(
+    ty: &ComponentType,
+    automaton: &Automaton,
+    edge: &Edge,
+    start: Cost,
+    timing: &[PortTiming],
+) -> Cost {
+    let mut begin = start;
+    let mut entries = Vec::new();
+    for t in timing {
+        if let Some(at) = entry(ty, automaton, edge, t.port) {
+            begin = begin.max(t.ready);
+            entries.push((at, t.serving));
+        }
+    }
+    // The entry is held until the provider serves; the rest of the
+    // behavior follows it.
+    let held = entries
+        .iter()
+        .map(|&(at, serving)| Cost(serving.0.saturating_sub(begin.0 + at.0)))
+        .max()
+        .unwrap_or(Cost::ZERO);
+    begin + held + edge.duration
+}
+
+/// When, from its start, `edge` makes `port` active when it was inactive
+/// just before (the first such moment), if it does.
+fn entry(ty: &ComponentType, automaton: &Automaton, edge: &Edge, port: PortId) -> Option<Cost> {
+    let intervals = &edge.activity[port.index()];
+    let skip = usize::from(port_on(ty, &automaton.states[edge.from], port));
+    intervals.get(skip).map(|&(from, _)| from)
 }
 
 /// Whether `port` is active at a stable marking (the semantics' rule).
@@ -177,12 +244,7 @@ pub fn port_on(ty: &ComponentType, marking: &BitSet, port: PortId) -> bool {
 /// Whether executing `edge` makes `port` active at some moment when it was
 /// inactive just before.
 pub fn enters(ty: &ComponentType, automaton: &Automaton, edge: &Edge, port: PortId) -> bool {
-    let intervals = &edge.activity[port.index()];
-    if port_on(ty, &automaton.states[edge.from], port) {
-        intervals.len() > 1
-    } else {
-        !intervals.is_empty()
-    }
+    entry(ty, automaton, edge, port).is_some()
 }
 
 /// How many times `port` goes from active to inactive during `edge`.

@@ -19,9 +19,13 @@ pub enum Fact {
         /// inactive when it happens, and waits for that push to finish
         /// before it uses the port again.
         last_down: Option<(BehaviorId, u32)>,
-        /// The provider's estimate of when that behavior finishes (used
-        /// only to order the user site's program).
+        /// The provider's estimate of when that behavior finishes: the
+        /// user's `wait` passes then (it orders the user site's program and
+        /// chooses between the user's sequences).
         ready: Cost,
+        /// The provider's estimate of when the port is active for good (the
+        /// user cannot enter it earlier); zero when it is from the start.
+        serving: Cost,
         /// Whether the port is active at the end of the provider's plan.
         ends_active: bool,
         /// The provider cannot end active as its users need: it has no

@@ -15,12 +15,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use ballet_runtime::{
-    BehaviorId, Connection, Endpoint, InstanceId, Model, PortId, PortKind, SiteId,
+    BehaviorId, Connection, Cost, Endpoint, InstanceId, Model, PortId, PortKind, SiteId,
 };
 
 use crate::plan::automaton::{Automaton, AutomatonCache};
 use crate::plan::choice::{choose, Asks};
-use crate::plan::local::{LocalGoal, LocalPlan};
+use crate::plan::local::{LocalGoal, LocalPlan, PortTiming};
 use crate::plan::problem::Problem;
 use crate::plan::protocol::{Envelope, Fact, Message};
 
@@ -311,6 +311,7 @@ impl<'a> SitePlanner<'a> {
                 .filter(|(_, users)| !users.is_empty())
                 .map(|(&p, _)| p)
                 .collect(),
+            timing: self.timing(local.id),
         };
         let flexible: Vec<PortId> = local
             .meet
@@ -337,10 +338,42 @@ impl<'a> SitePlanner<'a> {
         local.stuck = choice.stuck;
     }
 
+    /// What the providers of `id`'s use ports in the target assembly
+    /// estimate (their latest facts; none yet: usable at once).
+    pub(super) fn timing(&self, id: InstanceId) -> Vec<PortTiming> {
+        let mut out = Vec::new();
+        for (c, fact) in &self.providers {
+            if c.user.instance != id || !self.problem.in_target(c) {
+                continue;
+            }
+            if let Fact::Provider {
+                ready,
+                serving,
+                last_down,
+                ..
+            } = *fact
+            {
+                out.push(PortTiming {
+                    port: c.user.port,
+                    ready: if last_down.is_some() {
+                        ready
+                    } else {
+                        Cost::ZERO
+                    },
+                    serving,
+                });
+            }
+        }
+        // `providers` is a hash map: the order must not depend on it.
+        out.sort_by_key(|t| (t.port, t.ready, t.serving));
+        out
+    }
+
     /// Sends `fact` unless the receiver already knows it: it was sent
-    /// before, or it says what the receiver assumes without being told (no
-    /// down, and ending active exactly when the provider's own goals say
-    /// so). Only the estimate `ready` may differ without a new message.
+    /// before, estimates included, or it says what the receiver assumes
+    /// without being told (no down, and ending active exactly when the
+    /// provider's own goals say so; usable at once). Estimates alone do not
+    /// make a first message: deploys exchange none.
     pub(super) fn deliver(&mut self, to: SiteId, fact: Fact) {
         let key = (fact.connection(), matches!(fact, Fact::Provider { .. }));
         let significant = |f: &Fact| match *f {
@@ -359,19 +392,28 @@ impl<'a> SitePlanner<'a> {
                 ..
             } => (release, needed, stuck, before),
         };
-        let known = match self.sent.get(&key) {
-            Some(old) => Some(significant(old)),
-            None => match fact {
-                Fact::Provider { connection, .. } => Some((
-                    None,
-                    self.provider_goals_imply_active(connection),
-                    false,
-                    false,
-                )),
-                Fact::User { .. } => Some((None, false, false, false)),
-            },
+        let estimates = |f: &Fact| match *f {
+            Fact::Provider { ready, serving, .. } => (ready, serving),
+            Fact::User { .. } => (Cost::ZERO, Cost::ZERO),
         };
-        if known == Some(significant(&fact)) {
+        let known = match self.sent.get(&key) {
+            Some(old) => {
+                significant(old) == significant(&fact) && estimates(old) == estimates(&fact)
+            }
+            None => {
+                significant(&fact)
+                    == match fact {
+                        Fact::Provider { connection, .. } => (
+                            None,
+                            self.provider_goals_imply_active(connection),
+                            false,
+                            false,
+                        ),
+                        Fact::User { .. } => (None, false, false, false),
+                    }
+            }
+        };
+        if known {
             return;
         }
         self.sent.insert(key, fact);
@@ -392,10 +434,14 @@ impl<'a> SitePlanner<'a> {
                 serves,
                 ..
             } => {
-                self.providers.insert(c, fact);
+                let previous = self.providers.insert(c, fact);
                 let Some(&s) = self.slot.get(&c.user.instance) else {
                     return;
                 };
+                // New estimates may make another sequence the fastest.
+                if previous != Some(fact) {
+                    self.locals[s].dirty = true;
+                }
                 // A refusing provider that goes down: use the port only
                 // before that down, for as long as it goes down (it refused
                 // because of this user's need; dropping the need makes it
