@@ -255,3 +255,74 @@ fn bad_input_is_reported_without_a_panic() {
     assert_exit(&small, 1);
     assert!(stdout(&small).contains("not decided"), "{}", stdout(&small));
 }
+
+#[test]
+fn vms_explores_the_site_vms_of_the_planners_plan() {
+    let o = balletc(&[
+        "verify",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "-D",
+        "n=1",
+        "--vms",
+    ]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("  - the VMs never deadlock\n"), "{out}");
+    let j = balletc(&[
+        "verify",
+        "examples/cps.blt",
+        "--goal",
+        "update",
+        "-D",
+        "n=1",
+        "--vms",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&j, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&j)).expect("json");
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["vms"]["verified"], true);
+    assert_eq!(v["vms"]["counterexample"], serde_json::json!([]));
+    // More states than the semantics': the facts in transit are explored.
+    assert!(v["vms"]["states"].as_u64() > v["states"].as_u64(), "{v}");
+}
+
+/// A deadlock that only the site VMs have: the semantics verifies the plan,
+/// `--vms` refutes it with the trace.
+#[test]
+fn vms_finds_a_deadlock_the_semantics_does_not_have() {
+    let args = [
+        "verify",
+        "tests/fixtures/verify/connect_late.blt",
+        "--plan",
+        "tests/fixtures/verify/connect_late.plan",
+    ];
+    assert_exit(&balletc(&args), 0);
+    let with_vms: Vec<&str> = args.iter().copied().chain(["--vms"]).collect();
+    let o = balletc(&with_vms);
+    assert_exit(&o, 1);
+    golden("verify_vms_connect_late.txt", &untimed(&stdout(&o)));
+    let json: Vec<&str> = with_vms
+        .iter()
+        .copied()
+        .chain(["--format", "json"])
+        .collect();
+    let j = balletc(&json);
+    assert_exit(&j, 1);
+    // The start assembly's warning comes first, as a JSON line of its own.
+    let out = stdout(&j);
+    let last = out.lines().last().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(last).expect("json");
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["counterexample"], serde_json::json!([]));
+    assert_eq!(v["vms"]["verified"], false);
+    assert!(
+        v["vms"]["counterexample"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "{v}"
+    );
+}

@@ -45,6 +45,15 @@ pub struct VerifyArgs {
     /// sites.
     #[arg(long)]
     no_symmetry: bool,
+    /// Then explore the site VMs as the agents run them: every order of
+    /// transition ends and of deliveries of facts between sites (no
+    /// reduction: for plans of a few sites).
+    #[arg(long)]
+    vms: bool,
+    /// With `--vms`: give up (not verified) after this many states of the
+    /// VMs (up to about 6 KB each while many wait to be explored).
+    #[arg(long, value_name = "N", default_value_t = 500_000)]
+    vms_max_states: usize,
 }
 
 /// `--reduction`.
@@ -82,6 +91,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
             ReductionArg::Stubborn => Reduction::Stubborn,
         },
         symmetry: !args.no_symmetry,
+        vms: args.vms.then_some(args.vms_max_states),
     };
     let verdict = verify(
         &subject.model,

@@ -1,7 +1,8 @@
 //! A verifier's verdict as `balletc verify` (and `balletc plan --verify`)
 //! prints it: text with the counterexample one action per line, or the
 //! JSON object `{"verified", "states", "transitions", "seconds",
-//! "counterexample"}`.
+//! "counterexample"}`, with `--vms` plus `"vms"`: the same five keys for
+//! the exploration of the site VMs (`verified` at the top is both).
 
 use std::fmt::Write;
 
@@ -12,6 +13,7 @@ use ballet_runtime::Model;
 use serde_json::{json, Value};
 
 use crate::verify::trace::{lines, numbered};
+use crate::verify::vms::VmVerdict;
 use crate::verify::Verdict;
 
 /// The counterexample's action lines (empty when verified).
@@ -72,6 +74,9 @@ pub fn text(
     };
     let _ = writeln!(out, "  reductions: {reduction}, {symmetry}");
     match &verdict.failure {
+        None if verdict.vms.as_ref().is_some_and(|v| v.failure.is_some()) => {
+            let _ = writeln!(out, "\nThe semantics is verified, but not the site VMs:");
+        }
         None => {
             let _ = writeln!(out, "\nVerified:");
             for property in [
@@ -102,17 +107,61 @@ pub fn text(
             }
         }
     }
+    if let Some(v) = &verdict.vms {
+        vms_text(&mut out, v, timing);
+    }
     out
+}
+
+/// The exploration of the site VMs (`--vms`), after the semantics'.
+fn vms_text(out: &mut String, v: &VmVerdict, timing: bool) {
+    let _ = write!(
+        out,
+        "\nSite VMs (every order of transition ends and of deliveries of facts between sites):\n  explored {} states, {} transitions",
+        v.states, v.transitions
+    );
+    if timing {
+        let _ = write!(out, " in {:.2} s", v.seconds);
+    }
+    out.push('\n');
+    match &v.failure {
+        None => {
+            let _ = writeln!(out, "  - the VMs never deadlock");
+            let _ = writeln!(out, "  - every final state of the VMs reaches the goal");
+        }
+        Some(f) => {
+            let _ = writeln!(out, "\nNOT verified in the VMs ({})", f.property.name());
+            if !f.trace.is_empty() {
+                let _ = writeln!(out, "\nTrace ({} events, shortest):", f.trace.len());
+                for (k, s) in f.trace.iter().enumerate() {
+                    let _ = writeln!(out, "{}", numbered(k, s));
+                }
+                let _ = writeln!(out, "\nThen {}", f.property.describe());
+            } else {
+                let _ = writeln!(out, "{}", f.property.describe());
+            }
+        }
+    }
 }
 
 /// The JSON form: exactly `verified`, `states`, `transitions`, `seconds`
 /// and `counterexample` (action strings, empty when verified).
 pub fn json(model: &Model, plan: &Plan, start: &System, verdict: &Verdict) -> Value {
-    json!({
+    let mut out = json!({
         "verified": verdict.verified(),
         "states": verdict.states,
         "transitions": verdict.transitions,
         "seconds": verdict.seconds,
         "counterexample": counterexample(model, plan, start, verdict),
-    })
+    });
+    if let Some(v) = &verdict.vms {
+        out["vms"] = json!({
+            "verified": v.failure.is_none(),
+            "states": v.states,
+            "transitions": v.transitions,
+            "seconds": v.seconds,
+            "counterexample": v.failure.as_ref().map(|f| f.trace.clone()).unwrap_or_default(),
+        });
+    }
+    out
 }

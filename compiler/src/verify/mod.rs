@@ -15,6 +15,7 @@
 //! only interchangeable when their instances have the same goals.
 
 pub mod trace;
+pub mod vms;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -38,6 +39,11 @@ pub struct VerifyOptions {
     /// Whether to merge states equal up to a permutation of
     /// interchangeable sites.
     pub symmetry: bool,
+    /// Also explore the site VMs with the facts in transit ([`vms`]) once
+    /// the semantics is verified, up to this many states (without a
+    /// reduction, each state holds a copy of the VM an event changed: a
+    /// smaller bound than `limit`).
+    pub vms: Option<usize>,
 }
 
 impl Default for VerifyOptions {
@@ -46,6 +52,7 @@ impl Default for VerifyOptions {
             limit: 20_000_000,
             reduction: Reduction::Stubborn,
             symmetry: true,
+            vms: None,
         }
     }
 }
@@ -126,12 +133,15 @@ pub struct Verdict {
     pub reduction: Reduction,
     /// `None` when every property holds.
     pub failure: Option<Failure>,
+    /// The exploration of the site VMs, when asked for and the semantics
+    /// is verified.
+    pub vms: Option<vms::VmVerdict>,
 }
 
 impl Verdict {
     /// Whether every property was proved.
     pub fn verified(&self) -> bool {
-        self.failure.is_none()
+        self.failure.is_none() && self.vms.as_ref().is_none_or(|v| v.failure.is_none())
     }
 
     /// States explored per second.
@@ -246,6 +256,10 @@ pub fn verify(
     } else {
         goal_failure(model, problem, goal, plan, &found)
     };
+    let vms = options
+        .vms
+        .filter(|_| failure.is_none())
+        .map(|limit| vms::verify_vms(model, problem, goal, plan, limit));
     Verdict {
         states: found.states,
         transitions: found.transitions,
@@ -253,6 +267,7 @@ pub fn verify(
         symmetric,
         reduction: options.reduction,
         failure,
+        vms,
     }
 }
 

@@ -21,6 +21,8 @@
 //! trace.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use super::trace;
 use crate::ids::{InstanceId, SiteId, TransitionId};
@@ -49,6 +51,8 @@ pub struct SitesExploration {
     /// The VMs of each distinct reachable final state (nothing can happen,
     /// every site done).
     pub finals: Vec<Vec<SiteVm>>,
+    /// A shortest trace to each of `finals`, in step with it.
+    pub final_traces: Vec<Vec<SiteAction>>,
     /// Set when the exploration stopped at its limit: nothing is proved.
     pub truncated: bool,
 }
@@ -56,7 +60,11 @@ pub struct SitesExploration {
 /// The VMs and the facts in transit, by link.
 #[derive(Clone)]
 struct State {
-    vms: Vec<SiteVm>,
+    /// Shared with the parent state until an event changes them: an event
+    /// changes one VM, so a successor copies only that one.
+    vms: Vec<Arc<SiteVm>>,
+    /// The [`fingerprint`] of each VM's checkpoint, in step with `vms`.
+    prints: Vec<u128>,
     links: BTreeMap<(SiteId, SiteId), VecDeque<AgentMessage>>,
 }
 
@@ -68,11 +76,21 @@ impl State {
         }
     }
 
-    /// The hashable identity: each VM's checkpoint and the facts in transit.
-    fn key(&self) -> Vec<u8> {
-        let vms: Vec<_> = self.vms.iter().map(SiteVm::checkpoint).collect();
+    /// Applies `event` to VM `site` and refreshes its fingerprint.
+    fn on(&mut self, site: SiteId, event: impl FnOnce(&mut SiteVm) -> Output) {
+        let k = site.index();
+        let vm = Arc::make_mut(&mut self.vms[k]);
+        let out = event(vm);
+        self.prints[k] = vm_print(vm);
+        self.post(site, out);
+    }
+
+    /// The identity of the state: each VM's checkpoint and the facts in
+    /// transit, hashed (see [`fingerprint`]).
+    fn key(&self) -> u128 {
         let links: Vec<_> = self.links.iter().filter(|(_, q)| !q.is_empty()).collect();
-        postcard::to_allocvec(&(vms, links)).unwrap_or_default()
+        let bytes = postcard::to_allocvec(&(&self.prints, links)).unwrap_or_default();
+        fingerprint(&bytes)
     }
 
     fn enabled(&self) -> Vec<SiteAction> {
@@ -95,46 +113,71 @@ impl State {
 
     fn apply(&mut self, action: SiteAction) {
         match action {
-            SiteAction::End(s, i, t) => {
-                let out = self.vms[s.index()].transition_ended(i, t);
-                self.post(s, out);
-            }
+            SiteAction::End(s, i, t) => self.on(s, |vm| vm.transition_ended(i, t)),
             SiteAction::Deliver(from, to) => {
                 let message = self
                     .links
                     .get_mut(&(from, to))
                     .and_then(VecDeque::pop_front);
                 if let Some(m) = message {
-                    let out = self.vms[to.index()].receive(&m);
-                    self.post(to, out);
+                    self.on(to, |vm| vm.receive(&m));
                 }
             }
         }
     }
 }
 
+/// A VM's state (what its checkpoint holds), hashed as [`fingerprint`]
+/// does.
+fn vm_print(vm: &SiteVm) -> u128 {
+    let half = |prefix: u8| {
+        let mut h = DefaultHasher::new();
+        prefix.hash(&mut h);
+        vm.hash_state(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// 128 bits of `bytes` (two SipHash-1-3 with different prefixes): states
+/// are stored by fingerprint only (hash compaction), 16 bytes each instead
+/// of their encoding. Two distinct states collide with probability about
+/// 2^-128 per pair: for a billion states, below 10^-20 in all.
+fn fingerprint(bytes: &[u8]) -> u128 {
+    let half = |prefix: u8| {
+        let mut h = DefaultHasher::new();
+        prefix.hash(&mut h);
+        bytes.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
 /// Explores every interleaving of `vms` (one per site, by global site id,
 /// at the start of their programs), up to `limit` distinct states.
 pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
     let mut start = State {
-        vms,
+        prints: vec![0; vms.len()],
+        vms: vms.into_iter().map(Arc::new).collect(),
         links: BTreeMap::new(),
     };
     for k in 0..start.vms.len() {
-        let out = start.vms[k].start();
         let site = start.vms[k].site();
-        start.post(site, out);
+        start.on(site, SiteVm::start);
     }
     let mut result = SitesExploration::default();
-    let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+    let mut seen: HashMap<u128, u32> = HashMap::new();
     let mut parents: Vec<Option<(u32, SiteAction)>> = vec![None];
     seen.insert(start.key(), 0);
     let mut queue = VecDeque::from([(0u32, start)]);
     while let Some((id, state)) = queue.pop_front() {
         let enabled = state.enabled();
         if enabled.is_empty() {
-            if state.vms.iter().all(SiteVm::done) {
-                result.finals.push(state.vms);
+            if state.vms.iter().all(|vm| vm.done()) {
+                result
+                    .finals
+                    .push(state.vms.into_iter().map(Arc::unwrap_or_clone).collect());
+                result.final_traces.push(trace(&parents, id));
             } else if result.deadlock.is_none() {
                 result.deadlock = Some(trace(&parents, id));
             }

@@ -69,6 +69,21 @@ impl SiteVm {
         }
     }
 
+    /// Feeds `h` exactly what [`SiteVm::checkpoint`] saves, without
+    /// building it: two VMs of one image with equal checkpoints hash
+    /// equally (what the exploration of the site VMs stores).
+    pub fn hash_state<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        self.system.states.hash(h);
+        self.system.connections.hash(h);
+        self.system.pc.hash(h);
+        self.system.pushes.hash(h);
+        let mut dcon_reached: Vec<_> = self.system.dcon_reached.iter().collect();
+        dcon_reached.sort();
+        dcon_reached.hash(h);
+        self.facts.hash(h);
+    }
+
     /// A VM for `image` in the state of `checkpoint`; `Err` if the checkpoint
     /// belongs to another plan or does not fit the image.
     pub fn restore(image: SiteImage, checkpoint: Checkpoint) -> Result<SiteVm, String> {

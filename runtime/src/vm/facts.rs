@@ -18,7 +18,7 @@ use crate::ids::{BehaviorId, InstanceId, SiteId};
 use crate::model::Connection;
 
 /// The latest [`super::Fact::UsePort`] received for a connection.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserReport {
     /// Whether the remote use port is active.
     pub active: bool,
@@ -30,7 +30,7 @@ pub struct UserReport {
 
 /// Everything a site knows about or owes to remote instances. Serializable:
 /// it is part of a checkpoint.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Facts {
     /// Provider side: the newest report of each remote user.
     pub users: BTreeMap<Connection, UserReport>,

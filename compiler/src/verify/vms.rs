@@ -1,0 +1,170 @@
+//! `balletc verify --vms`: the plan as the agents run it. Every site's
+//! [`SiteVm`] (the code of `runtime/src/vm/`, which knows remote instances
+//! only through facts) explored under every order of transition ends and of
+//! deliveries of facts between sites, in order per link as the transport
+//! delivers them (`ballet_runtime::explore::sites`). Proves that the VMs
+//! never deadlock and that every final state reaches the goal, or gives a
+//! shortest trace. It sees the waits that only the VMs make, which the
+//! exploration of the semantics cannot (ARCHITECTURE.md, "Message
+//! deliveries"); it has no partial-order reduction, so it is for plans of a
+//! few sites (OpenStack n = 1: about 234,000 states).
+
+use std::time::Instant;
+
+use ballet_runtime::bytecode::ImageBuilder;
+use ballet_runtime::explore::{explore_sites, SiteAction};
+use ballet_runtime::program::Plan;
+use ballet_runtime::semantics::System;
+use ballet_runtime::vm::SiteVm;
+use ballet_runtime::{Connection, Endpoint, Goal, InstanceId, Model, SiteId};
+
+use crate::plan::problem::Problem;
+use crate::plan::validate::reached_state;
+use crate::verify::Property;
+
+/// What exploring the site VMs concluded.
+#[derive(Clone, Debug)]
+pub struct VmVerdict {
+    /// Distinct states (the VMs and the facts in transit).
+    pub states: usize,
+    /// Events taken.
+    pub transitions: usize,
+    /// Wall-clock time.
+    pub seconds: f64,
+    /// `None` when the VMs never deadlock and every final state reaches
+    /// the goal.
+    pub failure: Option<VmFailure>,
+}
+
+/// A property the VMs break, and how.
+#[derive(Clone, Debug)]
+pub struct VmFailure {
+    /// [`Property::Deadlock`], [`Property::Goal`] or [`Property::Limit`].
+    pub property: Property,
+    /// The events from the start, one line each (empty for the limit).
+    pub trace: Vec<String>,
+}
+
+/// Explores the site VMs running `plan`, up to `limit` states.
+pub fn verify_vms(
+    model: &Model,
+    problem: &Problem,
+    goal: &Goal,
+    plan: &Plan,
+    limit: usize,
+) -> VmVerdict {
+    let mut start_places = problem.start_places.clone();
+    start_places.resize(plan.universe.instances.len(), None);
+    let builder = ImageBuilder::new(model, plan, &start_places, &problem.start_connections);
+    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
+        .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
+        .collect();
+    // Each site's image ids of instances, as universe ids (for the trace).
+    let global_of: Vec<Vec<InstanceId>> = vms
+        .iter()
+        .map(|vm| {
+            vm.image()
+                .tables
+                .instances
+                .iter()
+                .map(|i| i.global)
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let found = explore_sites(vms, limit);
+    let seconds = started.elapsed().as_secs_f64();
+    let lines = |trace: &[SiteAction]| {
+        trace
+            .iter()
+            .map(|a| line(model, plan, &global_of, a))
+            .collect()
+    };
+    let failure = if let Some(trace) = &found.deadlock {
+        Some(VmFailure {
+            property: Property::Deadlock { cycle: None },
+            trace: lines(trace),
+        })
+    } else if found.truncated {
+        Some(VmFailure {
+            property: Property::Limit(limit),
+            trace: Vec::new(),
+        })
+    } else {
+        found
+            .finals
+            .iter()
+            .zip(&found.final_traces)
+            .find_map(|(vms, trace)| {
+                reached_state(model, problem, goal, &global(model, plan, vms))
+                    .err()
+                    .map(|why| VmFailure {
+                        property: Property::Goal(why),
+                        trace: lines(trace),
+                    })
+            })
+    };
+    VmVerdict {
+        states: found.states,
+        transitions: found.transitions,
+        seconds,
+        failure,
+    }
+}
+
+/// The global state the VMs' own instances and connections make up (each
+/// image numbers its instances itself: mapped back to the universe's).
+fn global(model: &Model, plan: &Plan, vms: &[SiteVm]) -> System {
+    let mut states = vec![None; plan.universe.instances.len()];
+    let mut connections = Vec::new();
+    for vm in vms {
+        let ids = &vm.image().tables.instances;
+        let to_global = |i: InstanceId| ids[i.index()].global;
+        for (i, state) in vm.system().states.iter().enumerate() {
+            let i = InstanceId::from_index(i);
+            if vm.is_local(i) {
+                states[to_global(i).index()].clone_from(state);
+            }
+        }
+        connections.extend(vm.system().connections.iter().map(|c| Connection {
+            provider: Endpoint {
+                instance: to_global(c.provider.instance),
+                port: c.provider.port,
+            },
+            user: Endpoint {
+                instance: to_global(c.user.instance),
+                port: c.user.port,
+            },
+        }));
+    }
+    let mut system = System::new(model, plan, &vec![None; states.len()], connections);
+    system.states = states;
+    system
+}
+
+/// One event in words.
+fn line(model: &Model, plan: &Plan, global_of: &[Vec<InstanceId>], action: &SiteAction) -> String {
+    let site = |s: SiteId| plan.universe.sites[s.index()].name.as_str();
+    match *action {
+        SiteAction::End(s, i, t) => {
+            let inst = &plan.universe.instances[global_of[s.index()][i.index()].index()];
+            let ty = model.ty(inst.ty);
+            let tr = ty.transition(t);
+            format!(
+                "site {}: {}.{} ends ({} -> {})",
+                site(s),
+                inst.name,
+                tr.name,
+                ty.place_name(tr.src),
+                ty.place_name(tr.dst)
+            )
+        }
+        SiteAction::Deliver(from, to) => {
+            format!(
+                "site {} receives the next facts from site {}",
+                site(to),
+                site(from)
+            )
+        }
+    }
+}
