@@ -11,8 +11,9 @@
 //! controller appends pushes there to one program of its own, and the
 //! simulator runs on unchanged. So every plan's run is one of the
 //! controller's runs, and conversely every run of the controller is a
-//! plan's: [`Optimum::witness`] writes it as programs of `wait` then
-//! `pushB`s, which the tests simulate with [`simulate`].
+//! plan's: [`Optimum::witness`] writes it as the controller's program with
+//! `wait`s for what finished before each push, which the tests simulate
+//! with [`simulate`].
 //!
 //! **Pushing onto idle instances only, one behavior each.** Queuing `b2`
 //! behind a running `b1` makes `b2` the head when `b1` finishes; pushing
@@ -55,8 +56,8 @@ use ballet_runtime::bitset::BitSet;
 use ballet_runtime::program::{Instruction, Plan};
 use ballet_runtime::semantics::instance::InstanceState;
 use ballet_runtime::semantics::System;
-use ballet_runtime::simulate::{EventKind, Status, Stepper};
-use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, TransitionId, TypeId};
+use ballet_runtime::simulate::{Status, Stepper};
+use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, SiteId, TransitionId, TypeId};
 
 /// What the search concludes.
 #[derive(Clone, Debug)]
@@ -74,39 +75,61 @@ pub enum Search {
 pub struct Optimum {
     /// Its makespan (time of its last event).
     pub makespan: Cost,
-    /// The pushes at time 0, then for each later decision point the finish
-    /// it follows (`wait(c, b, k)`) and the pushes made there.
+    /// The decision points where it pushed something, in order.
     pub decisions: Vec<Decision>,
 }
 
 /// The pushes of one decision point.
 #[derive(Clone, Debug)]
 pub struct Decision {
-    /// `None` at time 0; else the finish whose `wait` precedes the pushes.
-    pub after: Option<(InstanceId, BehaviorId, u32)>,
+    /// Every behavior execution finished by then, as `wait(c, b, k)`: for
+    /// each instance and behavior the last one (`wait(c, b, k)` implies
+    /// every `wait(c, b, j)` with `j < k`). Empty at time 0.
+    pub waits: Vec<(InstanceId, BehaviorId, u32)>,
     /// The behaviors pushed, one per instance at most.
     pub pushes: Vec<(InstanceId, BehaviorId)>,
 }
 
 impl Optimum {
-    /// The run as a plan over `problem`'s universe: one program for the
-    /// pushes at time 0, then one per later decision point, `wait` for the
-    /// finish it follows then its pushes.
+    /// The run as a plan over `problem`'s instances: the controller's own
+    /// program (every instance on one site), with before each decision
+    /// point's pushes a `wait` for every execution finished by then.
+    ///
+    /// **Same timed run.** Those waits are satisfied when the controller
+    /// pushed, and one of them (a finish of the sweep just before) is not
+    /// satisfied any earlier, so each push executes at its decision point
+    /// as in the controller's run.
+    ///
+    /// **The most constrained plan with that run.** Any plan with the same
+    /// timed run makes each push at the same decision point, after waits
+    /// satisfied there (executions finished by then, each implied by ours)
+    /// and after instructions executed before (ours all precede it in the
+    /// one program). So every interleaving of the witness is one of that
+    /// plan's, up to the order of the pushes made at one decision point:
+    /// more waits, fewer interleavings. Hence when the witness misses the
+    /// goal in a final state, breaks port safety, or deadlocks with its
+    /// program exhausted, so does every plan with its run. Only a deadlock
+    /// at one of its own waits may be the waits' doing: a plan that waits
+    /// less could push on there.
     pub fn witness(&self, problem: &Problem) -> Plan {
-        let programs = self
+        let program = self
             .decisions
             .iter()
-            .map(|d| {
-                d.after
-                    .map(|(c, b, k)| Instruction::Wait(c, b, k))
-                    .into_iter()
+            .flat_map(|d| {
+                d.waits
+                    .iter()
+                    .map(|&(c, b, k)| Instruction::Wait(c, b, k))
                     .chain(d.pushes.iter().map(|&(c, b)| Instruction::PushB(c, b)))
-                    .collect()
             })
             .collect();
+        let mut universe = problem.universe.clone();
+        universe.sites.truncate(1);
+        for inst in &mut universe.instances {
+            inst.site = SiteId(0);
+        }
         Plan {
-            universe: problem.universe.clone(),
-            programs,
+            universe,
+            programs: vec![program],
         }
     }
 }
@@ -156,19 +179,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
     let Ok(problem) = Problem::new(model, goal) else {
         return Search::Infeasible;
     };
-    let plan = Plan {
-        universe: problem.universe.clone(),
-        programs: vec![Vec::new()],
-    };
-    let system = problem.start_system(model, &plan);
-    let root = Node {
-        stepper: Stepper::new(system),
-        program: Vec::new(),
-        decisions: Vec::new(),
-    };
-    // The plan the stepper runs: the universe, and the program of the node
-    // being stepped (moved in and out, not cloned).
-    let mut plan = plan;
+    let (root, mut plan) = root(model, &problem);
     let mut bounds = Bounds::new(model, &problem);
     let Some(h) = bounds.remaining(root.stepper.system()) else {
         return Search::Infeasible;
@@ -200,54 +211,105 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
             return Search::TooLarge;
         }
         for choice in choices(&mut bounds, &problem, &node) {
-            let mut child = node.clone();
-            if !choice.is_empty() {
-                // At time 0 there is no finish: the pushes are unconditional.
-                let after = child
-                    .stepper
-                    .events()
-                    .iter()
-                    .rev()
-                    .find_map(|e| match e.kind {
-                        EventKind::Finish(c, b) => {
-                            let state = child.stepper.system().states[c.index()].as_ref();
-                            Some((c, b, state.map_or(0, |s| s.finished[b.index()])))
-                        }
-                        _ => None,
-                    });
-                for &(c, b) in &choice {
-                    child.program.push(Instruction::PushB(c, b));
+            match advance(model, &problem, goal, &mut plan, &node, choice) {
+                Step::Decision(child) => {
+                    let k = key(&child.stepper);
+                    let t = child.stepper.now();
+                    if best.get(&k).is_some_and(|&b| b <= t) {
+                        continue;
+                    }
+                    let Some(h) = bounds.remaining(child.stepper.system()) else {
+                        continue;
+                    };
+                    best.insert(k, t);
+                    heap.push(Reverse((t + h, 1, nodes.len())));
+                    nodes.push(Some(child));
                 }
-                child.stepper.resume();
-                child.decisions.push(Decision {
-                    after,
-                    pushes: choice,
-                });
-            }
-            plan.programs[0] = std::mem::take(&mut child.program);
-            let next = child.stepper.next_finishes(model, &plan);
-            let done = next.is_none() && child.stepper.status(model, &plan) == Status::Done;
-            child.program = std::mem::take(&mut plan.programs[0]);
-            if next.is_some() {
-                let k = key(&child.stepper);
-                let t = child.stepper.now();
-                if best.get(&k).is_some_and(|&b| b <= t) {
-                    continue;
+                Step::Reached(child, end) => {
+                    heap.push(Reverse((end, 0, nodes.len())));
+                    nodes.push(Some(child));
                 }
-                let Some(h) = bounds.remaining(child.stepper.system()) else {
-                    continue;
-                };
-                best.insert(k, t);
-                heap.push(Reverse((t + h, 1, nodes.len())));
-                nodes.push(Some(child));
-            } else if done && reached_state(model, &problem, goal, child.stepper.system()).is_ok() {
-                let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
-                heap.push(Reverse((end, 0, nodes.len())));
-                nodes.push(Some(child));
+                Step::Failed => {}
             }
         }
     }
     Search::Infeasible
+}
+
+/// The decision point at time 0, and the plan the stepper runs: the
+/// universe, and the program of the node being stepped.
+fn root(model: &Model, problem: &Problem) -> (Node, Plan) {
+    let plan = Plan {
+        universe: problem.universe.clone(),
+        programs: vec![Vec::new()],
+    };
+    let node = Node {
+        stepper: Stepper::new(problem.start_system(model, &plan)),
+        program: Vec::new(),
+        decisions: Vec::new(),
+    };
+    (node, plan)
+}
+
+/// Where one choice at a decision point leads.
+enum Step {
+    /// The next decision point.
+    Decision(Node),
+    /// The run ended in the goal, at this makespan.
+    Reached(Node, Cost),
+    /// The run deadlocked or ended elsewhere.
+    Failed,
+}
+
+/// Makes `choice`'s pushes at `node` and runs to the next decision point
+/// or the end. `plan` is the universe with one program, the one stepped.
+fn advance(
+    model: &Model,
+    problem: &Problem,
+    goal: &Goal,
+    plan: &mut Plan,
+    node: &Node,
+    choice: Vec<(InstanceId, BehaviorId)>,
+) -> Step {
+    let mut child = node.clone();
+    if !choice.is_empty() {
+        for &(c, b) in &choice {
+            child.program.push(Instruction::PushB(c, b));
+        }
+        child.stepper.resume();
+        child.decisions.push(Decision {
+            waits: finished(child.stepper.system()),
+            pushes: choice,
+        });
+    }
+    // The program is moved in and out, not cloned.
+    plan.programs[0] = std::mem::take(&mut child.program);
+    let next = child.stepper.next_finishes(model, plan);
+    let done = next.is_none() && child.stepper.status(model, plan) == Status::Done;
+    child.program = std::mem::take(&mut plan.programs[0]);
+    if next.is_some() {
+        Step::Decision(child)
+    } else if done && reached_state(model, problem, goal, child.stepper.system()).is_ok() {
+        let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
+        Step::Reached(child, end)
+    } else {
+        Step::Failed
+    }
+}
+
+/// The last finished execution of each behavior on each instance, as
+/// `wait(c, b, k)` arguments.
+fn finished(system: &System) -> Vec<(InstanceId, BehaviorId, u32)> {
+    let mut out = Vec::new();
+    for (i, state) in system.states.iter().enumerate() {
+        let Some(state) = state else { continue };
+        for (b, &k) in state.finished.iter().enumerate() {
+            if k > 0 {
+                out.push((InstanceId::from_index(i), BehaviorId::from_index(b), k));
+            }
+        }
+    }
+    out
 }
 
 /// Every choice of at most one behavior per idle instance (pushing nothing
