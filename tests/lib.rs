@@ -245,19 +245,28 @@ pub fn verified(
     goal: &ballet_runtime::Goal,
     planned: &ballet_compiler::plan::Planned,
 ) -> Result<(), String> {
+    verified_plan(model, &planned.problem, goal, &planned.plan)
+        .map_err(|(failure, states)| format!("{} ({states} states)", failure.property.describe()))
+}
+
+/// Explores every interleaving of any `plan` for `problem` (`balletc
+/// verify`): `Err` with the failure and the number of states explored
+/// unless the plan is proved correct.
+pub fn verified_plan(
+    model: &ballet_runtime::Model,
+    problem: &ballet_compiler::plan::problem::Problem,
+    goal: &ballet_runtime::Goal,
+    plan: &ballet_runtime::program::Plan,
+) -> Result<(), (ballet_compiler::verify::Failure, usize)> {
     use ballet_compiler::verify::{verify, VerifyOptions};
     let options = VerifyOptions {
         limit: 2_000_000,
         ..VerifyOptions::default()
     };
-    let verdict = verify(model, &planned.problem, goal, &planned.plan, &options);
+    let verdict = verify(model, problem, goal, plan, &options);
     match verdict.failure {
         None => Ok(()),
-        Some(f) => Err(format!(
-            "{} ({} states)",
-            f.property.describe(),
-            verdict.states
-        )),
+        Some(f) => Err((f, verdict.states)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The exhaustive timed oracle of the planner (issue 6): the minimal
-//! makespan over every plan of `pushB`s and `wait`s, by a centralized
-//! controller searched best-first, executed with the one semantics.
+//! makespan over plans of `pushB`s and `wait`s correct under every
+//! interleaving, by a centralized controller searched best-first, executed
+//! with the one semantics, then judged with the verifier's exploration.
 //!
 //! **The plan space.** A plan without `add`/`del`/`con`/`dcon` (the random
 //! systems keep their assembly) executes each `pushB` either in the first
@@ -11,15 +12,17 @@
 //! controller appends pushes there to one program of its own, and the
 //! simulator runs on unchanged. So every plan's run is one of the
 //! controller's runs, and conversely every run of the controller is a
-//! plan's: [`Optimum::witness`] writes it as programs of `wait` then
-//! `pushB`s, which the tests simulate with [`simulate`].
+//! plan's: [`Optimum::witness`] writes it as the controller's program with
+//! `wait`s for what finished before each push, which the tests simulate
+//! with [`simulate`](ballet_runtime::simulate::simulate).
 //!
 //! **Pushing onto idle instances only, one behavior each.** Queuing `b2`
 //! behind a running `b1` makes `b2` the head when `b1` finishes; pushing
 //! `b2` at the decision point right after that finish makes it the head
 //! before the same sweep of the instances, and a head can first fire in the
-//! sweep after the one it became head in, so both give the same run. The
-//! controller therefore pushes at most one behavior on each instance whose
+//! sweep after the one it became head in, so both give the same timed run
+//! (not the same interleavings: see *Correct plans*). The controller
+//! therefore pushes at most one behavior on each instance whose
 //! queue is empty, at each decision point; every such choice (including
 //! pushing nothing) is a child. The behaviors offered are those that do
 //! something there: the edges out of the instance's marking in its
@@ -42,6 +45,25 @@
 //! on when it is reached, so only the earliest copy is expanded. Those keys
 //! are finitely many, so exhausting them without a goal proves that no plan
 //! reaches it.
+//!
+//! **Correct plans.** A plan must be correct under every interleaving and
+//! every duration (`balletc verify`), not only in the simulator's run, so
+//! the timed optimum of [`optimal_makespan`] is only a lower bound. Its
+//! witness is the most constrained plan with its run ([`Optimum::witness`]):
+//! when [`judge`] finds it correct, the timed optimum is the optimum. When
+//! it does not, a run with a correct witness may have been merged away (the
+//! witness depends on the whole run, not on the state reached), so
+//! [`correct_below`] searches every run below a bound, merging nothing.
+//!
+//! Its answer is exact among the plans that push each behavior onto an idle
+//! instance (in their timed run), as the controller does, but for one case
+//! it reports as undecided: a witness whose only failures are deadlocks at
+//! its own waits, which a plan waiting less might avoid. Plans that queue a
+//! behavior behind a running one are not searched: their runs are the
+//! controller's too, but a queued behavior becomes the head the moment the
+//! running one ends, with nothing in between (a provider refuses new users
+//! at once), which no `wait` reproduces, so they may be correct where the
+//! witness of the same run is not.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -52,11 +74,12 @@ use ballet_compiler::plan::local::port_on;
 use ballet_compiler::plan::problem::Problem;
 use ballet_compiler::plan::validate::reached_state;
 use ballet_runtime::bitset::BitSet;
+use ballet_runtime::explore::{explore_with, safety, Options};
 use ballet_runtime::program::{Instruction, Plan};
 use ballet_runtime::semantics::instance::InstanceState;
 use ballet_runtime::semantics::System;
-use ballet_runtime::simulate::{EventKind, Status, Stepper};
-use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, TransitionId, TypeId};
+use ballet_runtime::simulate::{Status, Stepper};
+use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, SiteId, TransitionId, TypeId};
 
 /// What the search concludes.
 #[derive(Clone, Debug)]
@@ -74,39 +97,63 @@ pub enum Search {
 pub struct Optimum {
     /// Its makespan (time of its last event).
     pub makespan: Cost,
-    /// The pushes at time 0, then for each later decision point the finish
-    /// it follows (`wait(c, b, k)`) and the pushes made there.
+    /// The decision points where it pushed something, in order.
     pub decisions: Vec<Decision>,
 }
 
 /// The pushes of one decision point.
 #[derive(Clone, Debug)]
 pub struct Decision {
-    /// `None` at time 0; else the finish whose `wait` precedes the pushes.
-    pub after: Option<(InstanceId, BehaviorId, u32)>,
+    /// Every behavior execution finished by then, as `wait(c, b, k)`: for
+    /// each instance and behavior the last one (`wait(c, b, k)` implies
+    /// every `wait(c, b, j)` with `j < k`). Empty at time 0.
+    pub waits: Vec<(InstanceId, BehaviorId, u32)>,
     /// The behaviors pushed, one per instance at most.
     pub pushes: Vec<(InstanceId, BehaviorId)>,
 }
 
 impl Optimum {
-    /// The run as a plan over `problem`'s universe: one program for the
-    /// pushes at time 0, then one per later decision point, `wait` for the
-    /// finish it follows then its pushes.
+    /// The run as a plan over `problem`'s instances: the controller's own
+    /// program (every instance on one site), with before each decision
+    /// point's pushes a `wait` for every execution finished by then.
+    ///
+    /// **Same timed run.** Those waits are satisfied when the controller
+    /// pushed, and one of them (a finish of the sweep just before) is not
+    /// satisfied any earlier, so each push executes at its decision point
+    /// as in the controller's run.
+    ///
+    /// **The most constrained plan with that run.** Any plan with the same
+    /// timed run, pushes included (each made at the same decision point,
+    /// onto an idle instance), makes each push after waits satisfied there
+    /// (for executions finished by then, each implied by ours) and after
+    /// instructions executed before (ours all precede it in the one
+    /// program). So every interleaving of the witness is one of that plan's,
+    /// up to the order of the pushes made at one decision point: more
+    /// waits, fewer interleavings. Hence when the witness misses the goal in
+    /// a final state, breaks port safety, or deadlocks with its program
+    /// exhausted, so does every such plan. Only a deadlock at one of its own
+    /// waits may be the waits' doing: a plan that waits less could push on
+    /// there ([`judge`] tells them apart). Plans that push onto a busy
+    /// instance (queuing) are not covered: see the module documentation.
     pub fn witness(&self, problem: &Problem) -> Plan {
-        let programs = self
+        let program = self
             .decisions
             .iter()
-            .map(|d| {
-                d.after
-                    .map(|(c, b, k)| Instruction::Wait(c, b, k))
-                    .into_iter()
+            .flat_map(|d| {
+                d.waits
+                    .iter()
+                    .map(|&(c, b, k)| Instruction::Wait(c, b, k))
                     .chain(d.pushes.iter().map(|&(c, b)| Instruction::PushB(c, b)))
-                    .collect()
             })
             .collect();
+        let mut universe = problem.universe.clone();
+        universe.sites.truncate(1);
+        for inst in &mut universe.instances {
+            inst.site = SiteId(0);
+        }
         Plan {
-            universe: problem.universe.clone(),
-            programs,
+            universe,
+            programs: vec![program],
         }
     }
 }
@@ -156,19 +203,7 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
     let Ok(problem) = Problem::new(model, goal) else {
         return Search::Infeasible;
     };
-    let plan = Plan {
-        universe: problem.universe.clone(),
-        programs: vec![Vec::new()],
-    };
-    let system = problem.start_system(model, &plan);
-    let root = Node {
-        stepper: Stepper::new(system),
-        program: Vec::new(),
-        decisions: Vec::new(),
-    };
-    // The plan the stepper runs: the universe, and the program of the node
-    // being stepped (moved in and out, not cloned).
-    let mut plan = plan;
+    let (root, mut plan) = root(model, &problem);
     let mut bounds = Bounds::new(model, &problem);
     let Some(h) = bounds.remaining(root.stepper.system()) else {
         return Search::Infeasible;
@@ -200,54 +235,255 @@ pub fn optimal_makespan(model: &Model, goal: &Goal, limit: usize) -> Search {
             return Search::TooLarge;
         }
         for choice in choices(&mut bounds, &problem, &node) {
-            let mut child = node.clone();
-            if !choice.is_empty() {
-                // At time 0 there is no finish: the pushes are unconditional.
-                let after = child
-                    .stepper
-                    .events()
-                    .iter()
-                    .rev()
-                    .find_map(|e| match e.kind {
-                        EventKind::Finish(c, b) => {
-                            let state = child.stepper.system().states[c.index()].as_ref();
-                            Some((c, b, state.map_or(0, |s| s.finished[b.index()])))
-                        }
-                        _ => None,
-                    });
-                for &(c, b) in &choice {
-                    child.program.push(Instruction::PushB(c, b));
+            match advance(model, &problem, goal, &mut plan, &node, choice) {
+                Step::Decision(child) => {
+                    let k = key(&child.stepper);
+                    let t = child.stepper.now();
+                    if best.get(&k).is_some_and(|&b| b <= t) {
+                        continue;
+                    }
+                    let Some(h) = bounds.remaining(child.stepper.system()) else {
+                        continue;
+                    };
+                    best.insert(k, t);
+                    heap.push(Reverse((t + h, 1, nodes.len())));
+                    nodes.push(Some(child));
                 }
-                child.stepper.resume();
-                child.decisions.push(Decision {
-                    after,
-                    pushes: choice,
-                });
-            }
-            plan.programs[0] = std::mem::take(&mut child.program);
-            let next = child.stepper.next_finishes(model, &plan);
-            let done = next.is_none() && child.stepper.status(model, &plan) == Status::Done;
-            child.program = std::mem::take(&mut plan.programs[0]);
-            if next.is_some() {
-                let k = key(&child.stepper);
-                let t = child.stepper.now();
-                if best.get(&k).is_some_and(|&b| b <= t) {
-                    continue;
+                Step::Reached(child, end) => {
+                    heap.push(Reverse((end, 0, nodes.len())));
+                    nodes.push(Some(child));
                 }
-                let Some(h) = bounds.remaining(child.stepper.system()) else {
-                    continue;
-                };
-                best.insert(k, t);
-                heap.push(Reverse((t + h, 1, nodes.len())));
-                nodes.push(Some(child));
-            } else if done && reached_state(model, &problem, goal, child.stepper.system()).is_ok() {
-                let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
-                heap.push(Reverse((end, 0, nodes.len())));
-                nodes.push(Some(child));
+                Step::Failed => {}
             }
         }
     }
     Search::Infeasible
+}
+
+/// How a witness fares under every interleaving and every duration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    /// Correct: `balletc verify`'s properties hold (see [`judge`]).
+    Correct,
+    /// Wrong, and so is every plan with the same timed run, pushes included
+    /// (see [`Optimum::witness`]): why.
+    Wrong(String),
+    /// Its only failures are deadlocks at one of its own waits: a plan with
+    /// the same timed run, pushes included, that waits less might be
+    /// correct.
+    Blocked(String),
+    /// The exploration stopped at its limit.
+    Undecided,
+}
+
+/// Distinct states [`judge`] explores before giving up.
+const JUDGE_LIMIT: usize = 1_000_000;
+
+/// Explores every interleaving of `witness` (the verifier's exploration,
+/// partial-order reduced) and checks `balletc verify`'s properties: no
+/// endless execution, port safety, every final state in the goal, no
+/// deadlock. Port safety only counts when the start state keeps it: when it
+/// does not, no plan can (the planner's plans on the random systems fail
+/// `verify` exactly then), so it tells no plan from another. Every deadlock is read, not only the
+/// first, to tell one with the program exhausted (every push made, so every
+/// plan with the same run has it: [`Judgement::Wrong`]) from one at a wait.
+pub fn judge(model: &Model, problem: &Problem, goal: &Goal, witness: &Plan) -> Judgement {
+    let start = problem.start_system(model, witness);
+    let start_safe = safety::violated(model, witness, &start).is_none();
+    let options = Options {
+        limit: JUDGE_LIMIT,
+        ..Options::default()
+    };
+    let found = explore_with(model, witness, start, &options);
+    if found.truncated {
+        return Judgement::Undecided;
+    }
+    if found.cycle {
+        return Judgement::Wrong("an execution never ends".into());
+    }
+    if start_safe && found.violation.is_some() {
+        return Judgement::Wrong("a use port is active while its provider is not".into());
+    }
+    for last in &found.finals {
+        if let Err(why) = reached_state(model, problem, goal, last) {
+            return Judgement::Wrong(format!("a final state misses the goal: {why}"));
+        }
+    }
+    let exhausted = |s: &System| s.pc[0] >= witness.programs[0].len();
+    if found.deadlocks.iter().any(exhausted) {
+        Judgement::Wrong("a deadlock with every push made".into())
+    } else if !found.deadlocks.is_empty() {
+        Judgement::Blocked(format!(
+            "{} deadlocks, each at one of its waits",
+            found.deadlocks.len()
+        ))
+    } else {
+        Judgement::Correct
+    }
+}
+
+/// What [`correct_below`] concludes.
+#[derive(Clone, Debug)]
+pub enum Below {
+    /// The smallest makespan below the bound of a correct witness, with its
+    /// run: a correct plan beats the bound.
+    Correct(Optimum),
+    /// Every run below the bound has a [`Judgement::Wrong`] witness: no
+    /// correct plan that pushes onto idle instances beats the bound.
+    Nothing,
+    /// No witness below the bound is correct, but this run's is only
+    /// [`Judgement::Blocked`]: undecided.
+    Blocked(Optimum),
+    /// More than the allowed number of decision points, or a witness too
+    /// large to judge: undecided.
+    TooLarge,
+}
+
+/// The smallest makespan below `bound` of a plan correct under every
+/// interleaving, among the plans that push onto idle instances (see the
+/// module documentation), exploring at most `limit` decision points.
+///
+/// Correctness depends on the whole run, not on the state reached: two runs
+/// merged by [`optimal_makespan`] (same state up to time) have different
+/// witnesses. So this search merges nothing: depth-first over decision
+/// points (the child of least lower bound first; memory stays that of one
+/// path and its siblings), pruned by the A* lower bound against `bound`,
+/// which tightens to each correct run found. Each run that reaches the goal
+/// is judged ([`judge`]) by its witness, the most constrained plan with that
+/// run ([`Optimum::witness`]).
+pub fn correct_below(model: &Model, goal: &Goal, bound: Cost, limit: usize) -> Below {
+    let Ok(problem) = Problem::new(model, goal) else {
+        return Below::Nothing;
+    };
+    let (root, mut plan) = root(model, &problem);
+    let mut bounds = Bounds::new(model, &problem);
+    let mut bound = bound;
+    let (mut correct, mut blocked): (Option<Optimum>, Option<Optimum>) = (None, None);
+    let mut stack = vec![(Cost::ZERO, root)];
+    let mut expanded = 0;
+    while let Some((lower, node)) = stack.pop() {
+        if lower >= bound {
+            continue;
+        }
+        expanded += 1;
+        if expanded > limit {
+            return Below::TooLarge;
+        }
+        let mut children = Vec::new();
+        for choice in choices(&mut bounds, &problem, &node) {
+            match advance(model, &problem, goal, &mut plan, &node, choice) {
+                Step::Decision(child) => {
+                    if let Some(h) = bounds.remaining(child.stepper.system()) {
+                        children.push((child.stepper.now() + h, child));
+                    }
+                }
+                Step::Reached(child, end) if end < bound => {
+                    let run = Optimum {
+                        makespan: end,
+                        decisions: child.decisions,
+                    };
+                    match judge(model, &problem, goal, &run.witness(&problem)) {
+                        Judgement::Correct => {
+                            bound = end;
+                            correct = Some(run);
+                        }
+                        Judgement::Blocked(_)
+                            if blocked.as_ref().is_none_or(|b| end < b.makespan) =>
+                        {
+                            blocked = Some(run);
+                        }
+                        Judgement::Wrong(_) | Judgement::Blocked(_) => {}
+                        Judgement::Undecided => return Below::TooLarge,
+                    }
+                }
+                Step::Reached(..) | Step::Failed => {}
+            }
+        }
+        // Popped last, explored first: the least lower bound.
+        children.sort_by_key(|&(lower, _)| Reverse(lower));
+        stack.extend(children);
+    }
+    match (correct, blocked) {
+        (Some(run), _) => Below::Correct(run),
+        (None, Some(run)) => Below::Blocked(run),
+        (None, None) => Below::Nothing,
+    }
+}
+
+/// The decision point at time 0, and the plan the stepper runs: the
+/// universe, and the program of the node being stepped.
+fn root(model: &Model, problem: &Problem) -> (Node, Plan) {
+    let plan = Plan {
+        universe: problem.universe.clone(),
+        programs: vec![Vec::new()],
+    };
+    let node = Node {
+        stepper: Stepper::new(problem.start_system(model, &plan)),
+        program: Vec::new(),
+        decisions: Vec::new(),
+    };
+    (node, plan)
+}
+
+/// Where one choice at a decision point leads.
+enum Step {
+    /// The next decision point.
+    Decision(Node),
+    /// The run ended in the goal, at this makespan.
+    Reached(Node, Cost),
+    /// The run deadlocked or ended elsewhere.
+    Failed,
+}
+
+/// Makes `choice`'s pushes at `node` and runs to the next decision point
+/// or the end. `plan` is the universe with one program, the one stepped.
+fn advance(
+    model: &Model,
+    problem: &Problem,
+    goal: &Goal,
+    plan: &mut Plan,
+    node: &Node,
+    choice: Vec<(InstanceId, BehaviorId)>,
+) -> Step {
+    let mut child = node.clone();
+    if !choice.is_empty() {
+        for &(c, b) in &choice {
+            child.program.push(Instruction::PushB(c, b));
+        }
+        child.stepper.resume();
+        child.decisions.push(Decision {
+            waits: finished(child.stepper.system()),
+            pushes: choice,
+        });
+    }
+    // The program is moved in and out, not cloned.
+    plan.programs[0] = std::mem::take(&mut child.program);
+    let next = child.stepper.next_finishes(model, plan);
+    let done = next.is_none() && child.stepper.status(model, plan) == Status::Done;
+    child.program = std::mem::take(&mut plan.programs[0]);
+    if next.is_some() {
+        Step::Decision(child)
+    } else if done && reached_state(model, problem, goal, child.stepper.system()).is_ok() {
+        let end = child.stepper.events().last().map_or(Cost::ZERO, |e| e.time);
+        Step::Reached(child, end)
+    } else {
+        Step::Failed
+    }
+}
+
+/// The last finished execution of each behavior on each instance, as
+/// `wait(c, b, k)` arguments.
+fn finished(system: &System) -> Vec<(InstanceId, BehaviorId, u32)> {
+    let mut out = Vec::new();
+    for (i, state) in system.states.iter().enumerate() {
+        let Some(state) = state else { continue };
+        for (b, &k) in state.finished.iter().enumerate() {
+            if k > 0 {
+                out.push((InstanceId::from_index(i), BehaviorId::from_index(b), k));
+            }
+        }
+    }
+    out
 }
 
 /// Every choice of at most one behavior per idle instance (pushing nothing
