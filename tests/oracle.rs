@@ -559,7 +559,10 @@ fn sessions_on_agents_plan_what_plan_plans_and_know_when_it_is_over() {
 /// `random_program_with(seed, 6)`, why). None in the seeds of the suite;
 /// these are from the extended run.
 const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[
-    (1062, "not analysed: the optimal plan verifies but for port safety, which the start state already breaks"),
+    (1062, "the optimum starts c0.b0 one unit later (after c1.b2), so that c0 is marked at p3, hence \
+            not refusing, at the very instant c1 enters p2 (t = 5); started at once, c0 is in transit \
+            p3 -> p2 then (no marked place: refusing) and c1 waits until 7. Exploiting such a tie \
+            needs a global timing search"),
     (2011, "the optimum runs c2.b1 instead of c2's locally fastest sequence, so c0 goes down earlier"),
     (2725, "c3 meets c0 (waits for its down) where releasing before the down is faster: release only when meeting is impossible"),
     (2981, "the planner waits for c1.b0 to finish before pushing c5.b1, whose p2 uses c1.out; \
