@@ -140,6 +140,9 @@ fn vms_text(out: &mut String, v: &VmVerdict, timing: bool) {
             } else {
                 let _ = writeln!(out, "{}", f.property.describe());
             }
+            for b in &f.blocked {
+                let _ = writeln!(out, "  - {b}");
+            }
         }
     }
 }

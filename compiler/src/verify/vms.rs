@@ -43,6 +43,8 @@ pub struct VmFailure {
     pub property: Property,
     /// The events from the start, one line each (empty for the limit).
     pub trace: Vec<String>,
+    /// In a deadlock: each site that is not done, and what it waits for.
+    pub blocked: Vec<String>,
 }
 
 /// Explores the site VMs running `plan`, up to `limit` states.
@@ -84,11 +86,19 @@ pub fn verify_vms(
         Some(VmFailure {
             property: Property::Deadlock { cycle: None },
             trace: lines(trace),
+            blocked: found
+                .deadlocked
+                .iter()
+                .flatten()
+                .filter(|vm| !vm.done())
+                .map(|vm| waiting(plan, vm))
+                .collect(),
         })
     } else if found.truncated {
         Some(VmFailure {
             property: Property::Limit(limit),
             trace: Vec::new(),
+            blocked: Vec::new(),
         })
     } else {
         found
@@ -101,6 +111,7 @@ pub fn verify_vms(
                     .map(|why| VmFailure {
                         property: Property::Goal(why),
                         trace: lines(trace),
+                        blocked: Vec::new(),
                     })
             })
     };
@@ -140,6 +151,15 @@ fn global(model: &Model, plan: &Plan, vms: &[SiteVm]) -> System {
     let mut system = System::new(model, plan, &vec![None; states.len()], connections);
     system.states = states;
     system
+}
+
+/// What a site that is not done waits for, in words.
+fn waiting(plan: &Plan, vm: &SiteVm) -> String {
+    let site = &plan.universe.sites[vm.site().index()].name;
+    match vm.blocked() {
+        Some(why) => format!("site {site}: its next instruction waits: {why}"),
+        None => format!("site {site}: its instances wait on a guard"),
+    }
 }
 
 /// One event in words.

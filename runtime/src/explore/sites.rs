@@ -48,6 +48,8 @@ pub struct SitesExploration {
     /// The shortest trace to a reachable state where nothing can happen and
     /// some site is not done, if there is one.
     pub deadlock: Option<Vec<SiteAction>>,
+    /// The VMs in that deadlock.
+    pub deadlocked: Option<Vec<SiteVm>>,
     /// The VMs of each distinct reachable final state (nothing can happen,
     /// every site done).
     pub finals: Vec<Vec<SiteVm>>,
@@ -180,6 +182,7 @@ pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
                 result.final_traces.push(trace(&parents, id));
             } else if result.deadlock.is_none() {
                 result.deadlock = Some(trace(&parents, id));
+                result.deadlocked = Some(state.vms.into_iter().map(Arc::unwrap_or_clone).collect());
             }
             continue;
         }
