@@ -12,9 +12,12 @@
 //! controller appends pushes there to one program of its own, and the
 //! simulator runs on unchanged. So every plan's run is one of the
 //! controller's runs, and conversely every run of the controller is a
-//! plan's: [`Optimum::witness`] writes it as the controller's program with
-//! `wait`s for what finished before each push, which the tests simulate
-//! with [`simulate`](ballet_runtime::simulate::simulate).
+//! plan's: [`Optimum::witness`] writes it as one program per site (each
+//! push on its instance's own site) with `wait`s for what finished before
+//! each push, which the tests simulate with
+//! [`simulate`](ballet_runtime::simulate::simulate). Sites are ordered only
+//! through finishes, as in every real plan: the controller's own order of
+//! two pushes on different sites is not something a plan can express.
 //!
 //! **Pushing onto idle instances only, one behavior each.** Queuing `b2`
 //! behind a running `b1` makes `b2` the head when `b1` finishes; pushing
@@ -79,7 +82,7 @@ use ballet_runtime::program::{Instruction, Plan};
 use ballet_runtime::semantics::instance::InstanceState;
 use ballet_runtime::semantics::System;
 use ballet_runtime::simulate::{Status, Stepper};
-use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, SiteId, TransitionId, TypeId};
+use ballet_runtime::{BehaviorId, Cost, Goal, InstanceId, Model, TransitionId, TypeId};
 
 /// What the search concludes.
 #[derive(Clone, Debug)]
@@ -113,9 +116,13 @@ pub struct Decision {
 }
 
 impl Optimum {
-    /// The run as a plan over `problem`'s instances: the controller's own
-    /// program (every instance on one site), with before each decision
-    /// point's pushes a `wait` for every execution finished by then.
+    /// The run as a plan over `problem`'s universe, each push in the program
+    /// of its instance's own site (a site program may push only onto its
+    /// own instances, as the agents do): at each decision point, every site
+    /// with pushes there waits for every execution finished by then, then
+    /// pushes. Sites are ordered only through those waits, as in any real
+    /// plan: a push on one site cannot be ordered after a push on another
+    /// except through a finish.
     ///
     /// **Same timed run.** Those waits are satisfied when the controller
     /// pushed, and one of them (a finish of the sweep just before) is not
@@ -124,37 +131,37 @@ impl Optimum {
     ///
     /// **The most constrained plan with that run.** Any plan with the same
     /// timed run, pushes included (each made at the same decision point,
-    /// onto an idle instance), makes each push after waits satisfied there
-    /// (for executions finished by then, each implied by ours) and after
-    /// instructions executed before (ours all precede it in the one
-    /// program). So every interleaving of the witness is one of that plan's,
-    /// up to the order of the pushes made at one decision point: more
-    /// waits, fewer interleavings. Hence when the witness misses the goal in
-    /// a final state, breaks port safety, or deadlocks with its program
-    /// exhausted, so does every such plan. Only a deadlock at one of its own
-    /// waits may be the waits' doing: a plan that waits less could push on
-    /// there ([`judge`] tells them apart). Plans that push onto a busy
-    /// instance (queuing) are not covered: see the module documentation.
+    /// onto an idle instance, from its own site), makes each push after
+    /// waits satisfied there (for executions finished by then, each implied
+    /// by ours) and after the instructions its site executed before (ours
+    /// all precede it in the site's program). So every interleaving of the
+    /// witness is one of that plan's, up to the order of the pushes one site
+    /// makes at one decision point: more waits, fewer interleavings. Hence
+    /// when the witness misses the goal in a final state, breaks port
+    /// safety, or deadlocks with its programs exhausted, so does every such
+    /// plan. Only a deadlock at one of its own waits may be the waits'
+    /// doing: a plan that waits less could push on there ([`judge`] tells
+    /// them apart). Plans that push onto a busy instance (queuing) are not
+    /// covered: see the module documentation.
     pub fn witness(&self, problem: &Problem) -> Plan {
-        let program = self
-            .decisions
-            .iter()
-            .flat_map(|d| {
-                d.waits
+        let universe = problem.universe.clone();
+        let mut programs = vec![Vec::new(); universe.sites.len()];
+        for d in &self.decisions {
+            for (s, program) in programs.iter_mut().enumerate() {
+                let here: Vec<Instruction> = d
+                    .pushes
                     .iter()
-                    .map(|&(c, b, k)| Instruction::Wait(c, b, k))
-                    .chain(d.pushes.iter().map(|&(c, b)| Instruction::PushB(c, b)))
-            })
-            .collect();
-        let mut universe = problem.universe.clone();
-        universe.sites.truncate(1);
-        for inst in &mut universe.instances {
-            inst.site = SiteId(0);
+                    .filter(|&&(c, _)| universe.instances[c.index()].site.index() == s)
+                    .map(|&(c, b)| Instruction::PushB(c, b))
+                    .collect();
+                if here.is_empty() {
+                    continue;
+                }
+                program.extend(d.waits.iter().map(|&(c, b, k)| Instruction::Wait(c, b, k)));
+                program.extend(here);
+            }
         }
-        Plan {
-            universe,
-            programs: vec![program],
-        }
+        Plan { universe, programs }
     }
 }
 
