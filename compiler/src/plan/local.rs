@@ -210,19 +210,19 @@ pub fn finish(
     start: Cost,
     timing: &[PortTiming],
 ) -> Cost {
-    let mut begin = start;
-    let mut entries = Vec::new();
-    for t in timing {
-        if let Some(at) = entry(ty, automaton, edge, t.port) {
-            begin = begin.max(t.ready);
-            entries.push((at, t.serving));
-        }
+    if timing.is_empty() {
+        return start + edge.duration;
     }
+    let entries = || {
+        timing
+            .iter()
+            .filter_map(|t| entry(ty, automaton, edge, t.port).map(|at| (t, at)))
+    };
+    let begin = entries().fold(start, |b, (t, _)| b.max(t.ready));
     // The entry is held until the provider serves; the rest of the
     // behavior follows it.
-    let held = entries
-        .iter()
-        .map(|&(at, serving)| Cost(serving.0.saturating_sub(begin.0 + at.0)))
+    let held = entries()
+        .map(|(t, at)| Cost(t.serving.0.saturating_sub(begin.0 + at.0)))
         .max()
         .unwrap_or(Cost::ZERO);
     begin + held + edge.duration
