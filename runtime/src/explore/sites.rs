@@ -92,7 +92,7 @@ impl State {
     fn key(&self) -> u128 {
         let links: Vec<_> = self.links.iter().filter(|(_, q)| !q.is_empty()).collect();
         let bytes = postcard::to_allocvec(&(&self.prints, links)).unwrap_or_default();
-        fingerprint(&bytes)
+        fingerprint(|h| bytes.hash(h))
     }
 
     fn enabled(&self) -> Vec<SiteAction> {
@@ -129,27 +129,21 @@ impl State {
     }
 }
 
-/// A VM's state (what its checkpoint holds), hashed as [`fingerprint`]
-/// does.
+/// A VM's state (what its checkpoint holds), as a [`fingerprint`].
 fn vm_print(vm: &SiteVm) -> u128 {
-    let half = |prefix: u8| {
-        let mut h = DefaultHasher::new();
-        prefix.hash(&mut h);
-        vm.hash_state(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    fingerprint(|h| vm.hash_state(h))
 }
 
-/// 128 bits of `bytes` (two SipHash-1-3 with different prefixes): states
-/// are stored by fingerprint only (hash compaction), 16 bytes each instead
-/// of their encoding. Two distinct states collide with probability about
-/// 2^-128 per pair: for a billion states, below 10^-20 in all.
-fn fingerprint(bytes: &[u8]) -> u128 {
+/// 128 bits of what `feed` hashes (two SipHash-1-3 with different
+/// prefixes): states are stored by fingerprint only (hash compaction), 16
+/// bytes each instead of their encoding. Two distinct states collide with
+/// probability about 2^-128 per pair: for a billion states, below 10^-20 in
+/// all.
+fn fingerprint(feed: impl Fn(&mut DefaultHasher)) -> u128 {
     let half = |prefix: u8| {
         let mut h = DefaultHasher::new();
         prefix.hash(&mut h);
-        bytes.hash(&mut h);
+        feed(&mut h);
         h.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))
