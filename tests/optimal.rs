@@ -316,7 +316,12 @@ pub fn judge(model: &Model, problem: &Problem, goal: &Goal, witness: &Plan) -> J
             return Judgement::Wrong(format!("a final state misses the goal: {why}"));
         }
     }
-    let exhausted = |s: &System| s.pc[0] >= witness.programs[0].len();
+    // Every site's program run to its end: every push made.
+    let exhausted = |s: &System| {
+        s.pc.iter()
+            .zip(&witness.programs)
+            .all(|(&pc, program)| pc >= program.len())
+    };
     if found.deadlocks.iter().any(exhausted) {
         Judgement::Wrong("a deadlock with every push made".into())
     } else if !found.deadlocks.is_empty() {

@@ -573,9 +573,11 @@ const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[
 /// Systems where the planner is known to refuse a goal that a correct plan
 /// reaches, with the reason: (seed of `random_program_with(seed, 6)`, why).
 /// (Seed 577 was listed while the oracle's plans could order pushes across
-/// sites: with plans of real sites, `show_optimum` finds no correct plan
-/// below twice the timed optimum, 14, in 80 s; the test's budget leaves it
-/// undecided.)
+/// sites. With plans of real sites it is undecided: the timed optimum's
+/// witness deadlocks with every push made, and below 14 (twice the timed
+/// optimum) `show_optimum` finds no correct witness but one of makespan 10
+/// that deadlocks only at its own waits, which a plan waiting less might
+/// not; the test's budget stops earlier.)
 const KNOWN_MISSED: &[(u64, &str)] = &[
     (
         1975,
