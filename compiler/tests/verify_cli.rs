@@ -258,7 +258,7 @@ fn bad_input_is_reported_without_a_panic() {
 
 #[test]
 fn vms_explores_the_site_vms_of_the_planners_plan() {
-    let o = balletc(&[
+    let args = [
         "verify",
         "examples/cps.blt",
         "--goal",
@@ -266,21 +266,13 @@ fn vms_explores_the_site_vms_of_the_planners_plan() {
         "-D",
         "n=1",
         "--vms",
-    ]);
+    ];
+    let o = balletc(&args);
     assert_exit(&o, 0);
     let out = stdout(&o);
     assert!(out.contains("  - the VMs never deadlock\n"), "{out}");
-    let j = balletc(&[
-        "verify",
-        "examples/cps.blt",
-        "--goal",
-        "update",
-        "-D",
-        "n=1",
-        "--vms",
-        "--format",
-        "json",
-    ]);
+    let json: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let j = balletc(&json);
     assert_exit(&j, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&j)).expect("json");
     assert_eq!(v["verified"], true);

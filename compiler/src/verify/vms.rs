@@ -16,7 +16,7 @@ use ballet_runtime::explore::{explore_sites, SiteAction};
 use ballet_runtime::program::Plan;
 use ballet_runtime::semantics::System;
 use ballet_runtime::vm::SiteVm;
-use ballet_runtime::{Connection, Endpoint, Goal, InstanceId, Model, SiteId};
+use ballet_runtime::{Goal, InstanceId, Model, SiteId};
 
 use crate::plan::problem::Problem;
 use crate::plan::validate::reached_state;
@@ -61,25 +61,15 @@ pub fn verify_vms(
     let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
         .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
         .collect();
-    // Each site's image ids of instances, as universe ids (for the trace).
-    let global_of: Vec<Vec<InstanceId>> = vms
-        .iter()
-        .map(|vm| {
-            vm.image()
-                .tables
-                .instances
-                .iter()
-                .map(|i| i.global)
-                .collect()
-        })
-        .collect();
+    // The VMs at the start name the instances of the trace (image ids).
+    let namers = vms.clone();
     let started = Instant::now();
     let found = explore_sites(vms, limit);
     let seconds = started.elapsed().as_secs_f64();
     let lines = |trace: &[SiteAction]| {
         trace
             .iter()
-            .map(|a| line(model, plan, &global_of, a))
+            .map(|a| line(model, plan, &namers, a))
             .collect()
     };
     let failure = if let Some(trace) = &found.deadlock {
@@ -123,30 +113,23 @@ pub fn verify_vms(
     }
 }
 
-/// The global state the VMs' own instances and connections make up (each
-/// image numbers its instances itself: mapped back to the universe's).
+/// The global state the VMs' own instances and connections make up.
 fn global(model: &Model, plan: &Plan, vms: &[SiteVm]) -> System {
     let mut states = vec![None; plan.universe.instances.len()];
     let mut connections = Vec::new();
     for vm in vms {
-        let ids = &vm.image().tables.instances;
-        let to_global = |i: InstanceId| ids[i.index()].global;
         for (i, state) in vm.system().states.iter().enumerate() {
             let i = InstanceId::from_index(i);
             if vm.is_local(i) {
-                states[to_global(i).index()].clone_from(state);
+                states[vm.global_instance(i).index()].clone_from(state);
             }
         }
-        connections.extend(vm.system().connections.iter().map(|c| Connection {
-            provider: Endpoint {
-                instance: to_global(c.provider.instance),
-                port: c.provider.port,
-            },
-            user: Endpoint {
-                instance: to_global(c.user.instance),
-                port: c.user.port,
-            },
-        }));
+        connections.extend(
+            vm.system()
+                .connections
+                .iter()
+                .map(|&c| vm.global_connection(c)),
+        );
     }
     let mut system = System::new(model, plan, &vec![None; states.len()], connections);
     system.states = states;
@@ -163,11 +146,11 @@ fn waiting(plan: &Plan, vm: &SiteVm) -> String {
 }
 
 /// One event in words.
-fn line(model: &Model, plan: &Plan, global_of: &[Vec<InstanceId>], action: &SiteAction) -> String {
+fn line(model: &Model, plan: &Plan, namers: &[SiteVm], action: &SiteAction) -> String {
     let site = |s: SiteId| plan.universe.sites[s.index()].name.as_str();
     match *action {
         SiteAction::End(s, i, t) => {
-            let inst = &plan.universe.instances[global_of[s.index()][i.index()].index()];
+            let inst = &plan.universe.instances[namers[s.index()].global_instance(i).index()];
             let ty = model.ty(inst.ty);
             let tr = ty.transition(t);
             format!(

@@ -129,9 +129,10 @@ impl State {
     }
 }
 
-/// A VM's state (what its checkpoint holds), as a [`fingerprint`].
+/// A VM's state (its checkpoint), as a [`fingerprint`].
 fn vm_print(vm: &SiteVm) -> u128 {
-    fingerprint(|h| vm.hash_state(h))
+    let checkpoint = vm.checkpoint();
+    fingerprint(|h| checkpoint.hash(h))
 }
 
 /// 128 bits of what `feed` hashes (two SipHash-1-3 with different

@@ -22,7 +22,7 @@ pub const CHECKPOINT_MAGIC: &[u8; 4] = b"BLTK";
 pub const CHECKPOINT_VERSION: u16 = 1;
 
 /// The saved state of one [`SiteVm`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// [`plan_digest`] of the image it was taken from.
     pub digest: u32,
@@ -67,21 +67,6 @@ impl SiteVm {
             dcon_reached,
             facts: self.facts.clone(),
         }
-    }
-
-    /// Feeds `h` exactly what [`SiteVm::checkpoint`] saves, without
-    /// building it: two VMs of one image with equal checkpoints hash
-    /// equally (what the exploration of the site VMs stores).
-    pub fn hash_state<H: std::hash::Hasher>(&self, h: &mut H) {
-        use std::hash::Hash;
-        self.system.states.hash(h);
-        self.system.connections.hash(h);
-        self.system.pc.hash(h);
-        self.system.pushes.hash(h);
-        let mut dcon_reached: Vec<_> = self.system.dcon_reached.iter().collect();
-        dcon_reached.sort();
-        dcon_reached.hash(h);
-        self.facts.hash(h);
     }
 
     /// A VM for `image` in the state of `checkpoint`; `Err` if the checkpoint

@@ -209,11 +209,13 @@ impl SiteVm {
         self.global_site(self.view.plan.universe.instances[i.index()].site)
     }
 
-    fn global_instance(&self, i: InstanceId) -> InstanceId {
+    /// The universe id of image instance `i`.
+    pub fn global_instance(&self, i: InstanceId) -> InstanceId {
         self.image.tables.instances[i.index()].global
     }
 
-    fn global_connection(&self, c: Connection) -> Connection {
+    /// Connection `c` (image ids) in universe ids.
+    pub fn global_connection(&self, c: Connection) -> Connection {
         let g = |e: Endpoint| Endpoint {
             instance: self.global_instance(e.instance),
             port: e.port,
