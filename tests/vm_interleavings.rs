@@ -13,10 +13,15 @@
 use std::collections::BTreeSet;
 
 use ballet_compiler::plan::plan;
-use ballet_compiler::run::{site_images, FinalState};
+use ballet_compiler::plan::problem::Problem;
+use ballet_compiler::run::FinalState;
+use ballet_runtime::bytecode::ImageBuilder;
 use ballet_runtime::explore::{explore, explore_sites};
+use ballet_runtime::program::Plan;
 use ballet_runtime::vm::SiteVm;
-use ballet_tests::example_goal;
+use ballet_runtime::{Model, SiteId};
+use ballet_tests::random::{checked, random_program};
+use ballet_tests::{example_goal, verified_plan};
 
 /// States explored at most per plan, for the VMs and for the semantics.
 const LIMIT: usize = 150_000;
@@ -26,9 +31,18 @@ const LIMIT: usize = 150_000;
 fn check(path: &str, goal: &str, defines: &[(&str, &str)]) -> Result<usize, String> {
     let (model, g) = example_goal(path, goal, defines);
     let planned = plan(&model, &g).map_err(|e| format!("not plannable: {e:?}"))?;
-    let vms: Vec<SiteVm> = site_images(&model, &planned)
-        .into_iter()
-        .map(SiteVm::new)
+    agree(&model, &planned.problem, &planned.plan)
+}
+
+/// `Err` with what went wrong unless the VMs running `plan` can neither
+/// deadlock nor end anywhere the semantics cannot; otherwise the number of
+/// states of the VMs.
+fn agree(model: &Model, problem: &Problem, plan: &Plan) -> Result<usize, String> {
+    let mut start_places = problem.start_places.clone();
+    start_places.resize(plan.universe.instances.len(), None);
+    let builder = ImageBuilder::new(model, plan, &start_places, &problem.start_connections);
+    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
+        .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
         .collect();
     let sites = explore_sites(vms, LIMIT);
     if sites.truncated {
@@ -37,15 +51,15 @@ fn check(path: &str, goal: &str, defines: &[(&str, &str)]) -> Result<usize, Stri
     if let Some(trace) = &sites.deadlock {
         return Err(format!("the VMs deadlock after {trace:?}"));
     }
-    let start = planned.problem.start_system(&model, &planned.plan);
-    let semantics = explore(&model, &planned.plan, start, LIMIT, true);
+    let start = problem.start_system(model, plan);
+    let semantics = explore(model, plan, start, LIMIT, true);
     if semantics.truncated {
         return Err(format!("the semantics has more than {LIMIT} states"));
     }
     let expected: BTreeSet<String> = semantics
         .finals
         .iter()
-        .map(|s| format!("{:?}", FinalState::of_system(&model, &planned.plan, s)))
+        .map(|s| format!("{:?}", FinalState::of_system(model, plan, s)))
         .collect();
     let found: BTreeSet<String> = sites
         .finals
@@ -101,9 +115,10 @@ fn the_assembly_changes_run_by_the_vms_never_deadlock() {
 /// leads there.
 #[test]
 fn a_plan_that_deadlocks_in_the_vms_is_caught() {
-    use ballet_runtime::bytecode::ImageBuilder;
-    use ballet_runtime::program::{Instruction, Plan, Universe};
-    use ballet_runtime::{InstanceId, SiteId};
+    use ballet_compiler::verify::vms::verify_vms;
+    use ballet_compiler::verify::Property;
+    use ballet_runtime::program::{Instruction, Universe};
+    use ballet_runtime::InstanceId;
     let (model, g) = example_goal("examples/hello.blt", "deploy", &[]);
     let app = InstanceId::from_index(1);
     let deploy = model
@@ -117,13 +132,101 @@ fn a_plan_that_deadlocks_in_the_vms_is_caught() {
         },
         programs: vec![Vec::new(), vec![Instruction::PushB(app, deploy)]],
     };
-    let start: Vec<_> = g.start_places.iter().copied().map(Some).collect();
-    let builder = ImageBuilder::new(&model, &plan, &start, &g.start.connections);
-    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
-        .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
-        .collect();
-    let sites = explore_sites(vms, LIMIT);
-    let trace = sites.deadlock.expect("a deadlock");
-    assert!(!trace.is_empty(), "the start state is not the deadlock");
-    assert!(sites.finals.is_empty());
+    let problem = Problem::new(&model, &g).expect("a problem");
+    let found = verify_vms(&model, &problem, &g, &plan, LIMIT);
+    let failure = found.failure.expect("a deadlock");
+    assert!(
+        matches!(failure.property, Property::Deadlock { .. }),
+        "{:?}",
+        failure.property
+    );
+    assert_eq!(
+        failure.trace,
+        [
+            "site client: app.install ends (off -> installed)",
+            "site client: app.launch ends (installed -> up)",
+            "site server receives the next facts from site client",
+            "site server receives the next facts from site client",
+        ],
+        "the shortest trace, in words: the application asks the database, \
+         which does not serve"
+    );
+    assert_eq!(
+        failure.blocked,
+        ["site client: its instances wait on a guard"],
+        "what each site that is not done waits for"
+    );
 }
+
+/// The verifier's plan fixtures (`tests/fixtures/verify/*.plan`, goal named
+/// on a `# goal: NAME` first line): whenever the semantics verifies one,
+/// the VMs never deadlock on it and end exactly where the semantics does.
+/// `connect_late` and `two_providers` are the two waits the VMs once made
+/// and the semantics does not (ARCHITECTURE.md, "Message deliveries").
+#[test]
+fn the_plans_the_semantics_verifies_the_vms_run_to_the_same_ends() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/verify");
+    let mut checked_plans = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/verify")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "plan"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).expect("readable plan");
+        let goal = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# goal: "))
+            .unwrap_or_else(|| panic!("{}: first line `# goal: NAME`", path.display()));
+        let blt = path.with_extension("blt");
+        let relative = format!(
+            "tests/fixtures/verify/{}",
+            blt.file_name().unwrap().to_string_lossy()
+        );
+        let (model, g) = example_goal(&relative, goal.trim(), &[]);
+        let problem = Problem::new(&model, &g).expect("a problem");
+        let plan = ballet_compiler::plan::text::parse_plan(&model, &problem.universe, &text)
+            .expect("a valid plan");
+        if verified_plan(&model, &problem, &g, &plan).is_err() {
+            continue;
+        }
+        if let Err(why) = agree(&model, &problem, &plan) {
+            panic!("{}: {why}", path.display());
+        }
+        checked_plans += 1;
+    }
+    assert!(
+        checked_plans >= 2,
+        "only {checked_plans} fixture plans verified"
+    );
+}
+
+/// The planner's plans for the random systems of `tests/oracle.rs`: the
+/// VMs never deadlock and end exactly where the semantics does.
+#[test]
+fn random_plans_run_by_the_vms_end_where_the_semantics_does() {
+    let mut compared = 0;
+    for seed in 0..SEEDS {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        let Ok(planned) = plan(&model, &goal) else {
+            continue;
+        };
+        if let Err(why) = agree(&model, &planned.problem, &planned.plan) {
+            panic!("seed {seed}: {why}\n{}", random_program(seed));
+        }
+        compared += 1;
+    }
+    eprintln!("{compared} random plans: the VMs agree with the semantics");
+    assert!(
+        compared > SEEDS as usize / 20,
+        "only {compared} plannable seeds"
+    );
+}
+
+/// Seeds of [`random_plans_run_by_the_vms_end_where_the_semantics_does`].
+const SEEDS: u64 = 1000;

@@ -4,7 +4,7 @@
 //! deliveries of facts between sites, in order per link as the transport
 //! delivers them (`ballet_runtime::explore::sites`). Proves that the VMs
 //! never deadlock and that every final state reaches the goal, or gives a
-//! shortest trace. It sees the waits that only the VMs make, which the
+//! shortest trace. It would see a wait that only the VMs make, which the
 //! exploration of the semantics cannot (ARCHITECTURE.md, "Message
 //! deliveries"); it has no partial-order reduction, so it is for plans of a
 //! few sites (OpenStack n = 1: about 234,000 states).

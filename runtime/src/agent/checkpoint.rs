@@ -22,7 +22,7 @@ use crate::vm::Checkpoint;
 /// The first bytes of an agent checkpoint file.
 pub const AGENT_CHECKPOINT_MAGIC: &[u8; 4] = b"BLTA";
 /// The agent checkpoint format version.
-pub const AGENT_CHECKPOINT_VERSION: u16 = 2;
+pub const AGENT_CHECKPOINT_VERSION: u16 = 3;
 
 /// The saved state of one agent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

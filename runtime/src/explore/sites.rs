@@ -5,11 +5,9 @@
 //!
 //! [`super::explore_with`] explores the semantics over a global
 //! [`crate::semantics::System`]: a guard reads the remote state as it is.
-//! A site VM reads
-//! it through facts, which arrive late and must be fresh, so it waits in
-//! places the semantics does not (a connection is recorded at each site's
-//! own `con`; an unconsumed serving confirmation counts the user as
-//! active). A deadlock that exists only in the VM is found here, not there.
+//! A site VM reads it through facts, which arrive late and must be fresh:
+//! a wait that only the VM makes is a deadlock found here, not there (the
+//! two known ones are gone: ARCHITECTURE.md, "Message deliveries").
 //!
 //! What is explored is the code that runs (`vm/site.rs`, the same calls the
 //! agents make), with the transport's guarantee: the facts of one link

@@ -15,8 +15,9 @@ use tokio_util::codec::LengthDelimitedCodec;
 /// handshake, to the layout of frames or to what the agents put in them
 /// (`agent::Payload`) bumps it; the layout of [`Hello`] never changes, so
 /// that two versions can always tell each other apart. Version 2: facts
-/// travel together, one payload per peer and event.
-pub const PROTOCOL_VERSION: u16 = 2;
+/// travel together, one payload per peer and event. Version 3: the facts
+/// `Connected` and `Revoke`.
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// The magic bytes that open a [`Hello`]: an agent of another program (or a
 /// stray HTTP client) is told apart from an agent of another version.

@@ -104,7 +104,8 @@ impl System {
         system
     }
 
-    fn connect(&mut self, c: Connection) {
+    /// Records connection `c` (a no-op when it is already recorded).
+    pub(crate) fn connect(&mut self, c: Connection) {
         if self.connections.insert(c) {
             self.links.entry(c.provider).or_default().push(c);
             self.links.entry(c.user).or_default().push(c);

@@ -19,7 +19,7 @@ use crate::vm::site::SiteVm;
 /// The first bytes of a checkpoint file.
 pub const CHECKPOINT_MAGIC: &[u8; 4] = b"BLTK";
 /// The checkpoint format version.
-pub const CHECKPOINT_VERSION: u16 = 1;
+pub const CHECKPOINT_VERSION: u16 = 2;
 
 /// The saved state of one [`SiteVm`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -9,6 +9,13 @@
 //! possibly active until the user reports (with a newer sequence number) that
 //! it has consumed the confirmation and is inactive again: the provider's
 //! Fire guard cannot pass on a stale "inactive".
+//!
+//! A confirmation granted and not used would stop the provider from leaving
+//! the port although the user has not entered, which the semantics allows
+//! (a user waiting for a second provider would hold the first forever). So
+//! a provider about to leave revokes it ([`super::Fact::Revoke`]): unless
+//! the user has entered with it, the user gives it up, reports it consumed
+//! while inactive, and asks again.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +51,8 @@ pub struct Facts {
     pub consumed: BTreeMap<Connection, u64>,
     /// User side: the highest confirmation asked for.
     pub asked: BTreeMap<Connection, u64>,
+    /// Provider side: the highest confirmation revoked from each remote user.
+    pub revoked: BTreeMap<Connection, u64>,
     /// Remote instances: finished executions per behavior (monotone).
     pub finished: BTreeMap<(InstanceId, BehaviorId), u32>,
     /// Local instances: the sites (global ids) whose programs wait on them.
@@ -87,6 +96,15 @@ impl Facts {
         raise(&mut self.consumed, c, n);
     }
 
+    /// User side: the provider revokes confirmation `n`. Unless the user
+    /// has entered with it, it is given up as if consumed (the user is
+    /// inactive, so its next report frees the provider); returns whether it
+    /// was.
+    pub fn give_up(&mut self, c: Connection, n: u64) -> bool {
+        raise(&mut self.received, c, n);
+        raise(&mut self.consumed, c, n)
+    }
+
     /// User side: the confirmation to ask for, if not asked yet.
     pub fn to_ask(&mut self, c: Connection) -> Option<u64> {
         let n = get(&self.consumed, &c) + 1;
@@ -112,6 +130,21 @@ impl Facts {
     /// Provider side: grants confirmation `n`.
     pub fn grant(&mut self, c: Connection, n: u64) {
         raise(&mut self.granted, c, n);
+    }
+
+    /// Provider side: whether the remote user of `c` counts as active only
+    /// through a confirmation it has not used (its last report: inactive).
+    pub fn unused_grant(&self, c: &Connection) -> bool {
+        self.users
+            .get(c)
+            .is_some_and(|r| !r.active && r.consumed < get(&self.granted, c))
+    }
+
+    /// Provider side: the confirmation to revoke on `c` (the one granted),
+    /// if not revoked yet.
+    pub fn to_revoke(&mut self, c: Connection) -> Option<u64> {
+        let n = get(&self.granted, &c);
+        raise(&mut self.revoked, c, n).then_some(n)
     }
 
     /// Provider side: the confirmation granted so far on `c`.
@@ -149,6 +182,7 @@ impl Facts {
         self.sent_use.clear();
         self.sent_finished.clear();
         self.asked.clear();
+        self.revoked.clear();
     }
 }
 
@@ -188,6 +222,45 @@ mod tests {
         assert!(!f.report(c(), inactive(0, 2)));
         assert_eq!(f.user_active(&c()), Some(false));
         assert!(f.request(c(), 1), "a duplicate request is answered again");
+    }
+
+    #[test]
+    fn an_unused_confirmation_is_revoked_once_and_given_up() {
+        let (mut provider, mut user) = (Facts::default(), Facts::default());
+        let report = |f: &Facts, seq| UserReport {
+            active: false,
+            consumed: f.consumed.get(&c()).copied().unwrap_or(0),
+            seq,
+        };
+        provider.report(c(), report(&user, 1));
+        assert_eq!(provider.to_revoke(c()), None, "nothing granted");
+        let n = user.to_ask(c()).expect("asks");
+        provider.request(c(), n);
+        provider.grant(c(), n);
+        user.receive_serving(c(), n);
+        assert!(provider.unused_grant(&c()));
+        assert_eq!(provider.to_revoke(c()), Some(1));
+        assert_eq!(provider.to_revoke(c()), None, "revoked once");
+        assert!(user.give_up(c(), 1));
+        assert!(!user.give_up(c(), 1), "a duplicate changes nothing");
+        assert_eq!(user.serving(&c()), None, "given up, not usable");
+        provider.report(c(), report(&user, 2));
+        assert!(!provider.unused_grant(&c()));
+        assert_eq!(
+            provider.user_active(&c()),
+            Some(false),
+            "the provider may leave"
+        );
+        assert_eq!(user.to_ask(c()), Some(2), "the user asks again");
+    }
+
+    #[test]
+    fn a_revoke_after_the_user_entered_changes_nothing() {
+        let mut user = Facts::default();
+        let n = user.to_ask(c()).expect("asks");
+        user.receive_serving(c(), n);
+        user.consume(c());
+        assert!(!user.give_up(c(), n), "entered with it: the user is active");
     }
 
     #[test]

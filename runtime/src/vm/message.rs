@@ -80,6 +80,26 @@ pub enum Fact {
         /// The connection.
         connection: Connection,
     },
+    /// The sender has executed `count` of its `con(connection)`s
+    /// (monotone): in the semantics the first endpoint site's `con` records
+    /// the connection for both, so the receiver records it too if its own
+    /// program is behind (§4).
+    Connected {
+        /// The connection.
+        connection: Connection,
+        /// `con(connection)`s the sender has executed.
+        count: u32,
+    },
+    /// From the provider's site: it is about to leave the port of
+    /// `connection` and only confirmation `number`, granted and not used,
+    /// stops it. Unless the user has entered with it, the user gives it up
+    /// (reports it consumed while inactive) and asks again later.
+    Revoke {
+        /// The connection.
+        connection: Connection,
+        /// The confirmation revoked.
+        number: u64,
+    },
 }
 
 impl AgentMessage {

@@ -272,6 +272,11 @@ impl SiteVm {
         for (c, n) in self.facts.granted.clone() {
             self.send_serving(&mut out, c, n);
         }
+        for &c in self.interest.iter() {
+            if self.cons_executed(c) > 0 {
+                self.announce_con(&mut out, c);
+            }
+        }
         let site = self.view.local_site;
         if let Some(Instruction::Dcon(c)) = self.system.head(&self.view.plan, site) {
             if self.system.dcon_reached.contains(&(site, c)) {
@@ -390,6 +395,20 @@ impl SiteVm {
                     }
                 }
             }
+            Fact::Connected { connection, count } => {
+                if let Some(c) = self.local_connection(connection) {
+                    if self.interest.contains(&c) && count > self.cons_executed(c) {
+                        self.system.connect(c);
+                    }
+                }
+            }
+            Fact::Revoke { connection, number } => {
+                if let Some(c) = self.local_connection(connection) {
+                    if local_user(self, &c) && !local_provider(self, &c) {
+                        self.facts.give_up(c, number);
+                    }
+                }
+            }
             Fact::DconReached { connection } => {
                 if let (Some(c), Some(s)) = (
                     self.local_connection(connection),
@@ -438,16 +457,39 @@ impl SiteVm {
         self.send(out, self.site_of(c.user.instance), fact);
     }
 
-    fn announce_dcon(&self, out: &mut Output, c: Connection) {
+    /// Sends `fact` about `c` to the site of its remote endpoint, if any.
+    fn tell_other_endpoint(&self, out: &mut Output, c: Connection, fact: Fact) {
         let other = [c.provider.instance, c.user.instance]
             .into_iter()
             .find(|&i| !self.is_local(i));
         if let Some(i) = other {
-            let fact = Fact::DconReached {
-                connection: self.global_connection(c),
-            };
             self.send(out, self.site_of(i), fact);
         }
+    }
+
+    fn announce_dcon(&self, out: &mut Output, c: Connection) {
+        let fact = Fact::DconReached {
+            connection: self.global_connection(c),
+        };
+        self.tell_other_endpoint(out, c, fact);
+    }
+
+    fn announce_con(&self, out: &mut Output, c: Connection) {
+        let fact = Fact::Connected {
+            connection: self.global_connection(c),
+            count: self.cons_executed(c),
+        };
+        self.tell_other_endpoint(out, c, fact);
+    }
+
+    /// How many `con(c)` of the site's program have executed.
+    fn cons_executed(&self, c: Connection) -> u32 {
+        let program = &self.view.plan.programs[self.view.local_site.index()];
+        let executed = &program[..self.pc().min(program.len())];
+        executed
+            .iter()
+            .filter(|&&i| i == Instruction::Con(c))
+            .count() as u32
     }
 
     fn run_instructions(&mut self, out: &mut Output) -> bool {
@@ -467,6 +509,9 @@ impl SiteVm {
                 return changed;
             }
             self.system.execute(&self.view.model, &self.view.plan, site);
+            if let Instruction::Con(c) = ins {
+                self.announce_con(out, c);
+            }
             out.executed.push(ins);
             changed = true;
         }
@@ -556,6 +601,15 @@ impl SiteVm {
                 self.send(out, self.site_of(c.provider.instance), fact);
             }
         }
+        for c in self.unused_grants_in_the_way() {
+            if let Some(number) = self.facts.to_revoke(c) {
+                let fact = Fact::Revoke {
+                    connection: self.global_connection(c),
+                    number,
+                };
+                self.send(out, self.site_of(c.user.instance), fact);
+            }
+        }
         for c in self.wanted_confirmations() {
             if let Some(number) = self.facts.to_ask(c) {
                 let fact = Fact::ServeRequest {
@@ -618,6 +672,59 @@ impl SiteVm {
                             }
                         }
                     }
+                }
+            }
+        }
+        out
+    }
+    /// Connections to remote users whose confirmation, granted and not
+    /// used, is all that stops a local instance from leaving a provide
+    /// port: a `Fire` whose other guards hold, and whose users are inactive
+    /// but for such confirmations. In the semantics the provider may leave
+    /// first (the user has not entered), so the VM revokes them rather than
+    /// wait: a user waiting for a second provider would hold this one
+    /// forever (ARCHITECTURE.md, "Message deliveries").
+    fn unused_grants_in_the_way(&self) -> Vec<Connection> {
+        let mut out = Vec::new();
+        let mut candidates = Vec::new();
+        let mut reqs = Vec::new();
+        let local = self.local();
+        for (i, s) in self.system.states.iter().enumerate() {
+            let i = InstanceId::from_index(i);
+            let Some(s) = s.as_ref().filter(|_| self.is_local(i)) else {
+                continue;
+            };
+            let ty = self
+                .view
+                .model
+                .ty(self.view.plan.universe.instances[i.index()].ty);
+            candidates.clear();
+            s.candidate_steps(ty, &mut candidates);
+            for &step in &candidates {
+                if !matches!(step, Step::Fire(_)) || !s.is_candidate(ty, step) {
+                    continue;
+                }
+                reqs.clear();
+                s.requirements(ty, step, &mut reqs);
+                let mut unused = Vec::new();
+                let only_unused = reqs.iter().all(|&r| match r {
+                    _ if knowledge::requirement_holds(&local, i, r).is_ok() => true,
+                    Requirement::UsersInactive(port) => {
+                        let me = Endpoint { instance: i, port };
+                        self.system
+                            .links(me)
+                            .iter()
+                            .filter(|c| c.provider == me)
+                            .filter(|c| knowledge::user_active(&local, c) != Some(false))
+                            .all(|&c| {
+                                unused.push(c);
+                                !self.is_local(c.user.instance) && self.facts.unused_grant(&c)
+                            })
+                    }
+                    Requirement::ProviderServing(_) => false,
+                });
+                if only_unused {
+                    out.extend(unused);
                 }
             }
         }
