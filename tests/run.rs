@@ -11,6 +11,7 @@ use std::time::Duration;
 use ballet_compiler::plan::{plan, Planned};
 use ballet_compiler::run::{site_images, FinalState};
 use ballet_runtime::agent::{run_cluster, Agent, ClusterConfig};
+use ballet_runtime::bytecode::SiteImage;
 use ballet_runtime::vm::{
     run_sites, ExecConfig, Mailboxes, MemoryTransport, RunConfig, RunOutcome, SiteVm, Transport,
 };
@@ -34,14 +35,10 @@ fn config() -> RunConfig {
 }
 
 fn run_with<T: Transport>(
-    model: &Model,
-    planned: &Planned,
+    images: Vec<SiteImage>,
     transport: impl FnOnce(Mailboxes) -> T,
 ) -> RunOutcome {
-    let vms: Vec<SiteVm> = site_images(model, planned)
-        .into_iter()
-        .map(SiteVm::new)
-        .collect();
+    let vms: Vec<SiteVm> = images.into_iter().map(SiteVm::new).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -58,8 +55,8 @@ fn run_with<T: Transport>(
 }
 
 /// Every site as an agent over loopback TCP.
-fn run_tcp(model: &Model, planned: &Planned) -> RunOutcome {
-    let agents: Vec<Agent> = site_images(model, planned)
+fn run_tcp(images: Vec<SiteImage>) -> RunOutcome {
+    let agents: Vec<Agent> = images
         .into_iter()
         .map(|image| Agent::new(SiteVm::new(image)))
         .collect();
@@ -123,19 +120,31 @@ fn check(path: &str, goal: &str, n: usize) {
     let (model, planned) = planned(path, goal, n);
     let expected = FinalState::of_system(&model, &planned.plan, &planned.run.system);
     let what = format!("{path} {goal} n={n}");
-    let outcome = run_with(&model, &planned, MemoryTransport);
+    check_images(
+        &what,
+        &|| site_images(&model, &planned),
+        &expected,
+        n as u64,
+    );
+}
+
+/// Runs the images `images` makes in process (in-order transport, then one
+/// that duplicates and reorders), then as agents over TCP: every run ends
+/// done, at `expected`.
+fn check_images(what: &str, images: &dyn Fn() -> Vec<SiteImage>, expected: &FinalState, seed: u64) {
+    let outcome = run_with(images(), MemoryTransport);
     assert!(
         outcome.failures.is_empty(),
         "{what}: {:?}",
         outcome.failures
     );
     assert!(outcome.done(), "{what}: not every site is done");
-    assert_eq!(FinalState::of_vms(&outcome.vms), expected, "{what}");
+    assert_eq!(&FinalState::of_vms(&outcome.vms), expected, "{what}");
 
     let duplicated = Arc::new(AtomicU64::new(0));
-    let outcome = run_with(&model, &planned, |mailboxes| Faulty {
+    let outcome = run_with(images(), |mailboxes| Faulty {
         mailboxes,
-        seed: AtomicU64::new(n as u64 * 7919),
+        seed: AtomicU64::new(seed * 7919),
         duplicated: duplicated.clone(),
     });
     assert!(
@@ -143,7 +152,7 @@ fn check(path: &str, goal: &str, n: usize) {
         "{what}, faulty transport: not every site is done"
     );
     assert_eq!(
-        FinalState::of_vms(&outcome.vms),
+        &FinalState::of_vms(&outcome.vms),
         expected,
         "{what}, faulty transport"
     );
@@ -154,14 +163,50 @@ fn check(path: &str, goal: &str, n: usize) {
         );
     }
 
-    let outcome = run_tcp(&model, &planned);
+    let outcome = run_tcp(images());
     assert!(
         outcome.failures.is_empty(),
         "{what}, TCP: {:?}",
         outcome.failures
     );
     assert!(outcome.done(), "{what}, TCP: not every site is done");
-    assert_eq!(FinalState::of_vms(&outcome.vms), expected, "{what}, TCP");
+    assert_eq!(&FinalState::of_vms(&outcome.vms), expected, "{what}, TCP");
+}
+
+/// The plans the site VMs once deadlocked on (`tests/fixtures/verify/`,
+/// ARCHITECTURE.md "Message deliveries"), run for real: with these
+/// durations the client of `two_providers` holds the bouncer's
+/// confirmation when the bouncer wants to leave (it is revoked), and the
+/// client of `connect_late` needs the connection before its own `con`.
+#[test]
+fn the_plans_the_vms_once_deadlocked_on_run_to_the_end() {
+    use ballet_compiler::plan::problem::Problem;
+    use ballet_compiler::plan::text::parse_plan;
+    use ballet_runtime::bytecode::ImageBuilder;
+    use ballet_runtime::simulate::simulate;
+    for (name, goal) in [("connect_late", "link"), ("two_providers", "g")] {
+        let path = format!("tests/fixtures/verify/{name}");
+        let (model, g) = example_goal(&format!("{path}.blt"), goal, &[]);
+        let problem = Problem::new(&model, &g).expect("a problem");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = std::fs::read_to_string(root.join(format!("{path}.plan"))).expect("the plan");
+        let plan = parse_plan(&model, &problem.universe, &text).expect("a valid plan");
+        let simulated = simulate(&model, &plan, problem.start_system(&model, &plan));
+        assert!(simulated.deadlock.is_none(), "{name}: the simulator ends");
+        let expected = FinalState::of_system(&model, &plan, &simulated.system);
+        let images = || {
+            let builder = ImageBuilder::new(
+                &model,
+                &plan,
+                &problem.start_places,
+                &problem.start_connections,
+            );
+            (0..plan.universe.sites.len())
+                .map(|s| builder.image(SiteId::from_index(s), &[]))
+                .collect()
+        };
+        check_images(name, &images, &expected, 1);
+    }
 }
 
 #[test]
