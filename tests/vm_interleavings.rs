@@ -16,7 +16,9 @@ use ballet_compiler::plan::plan;
 use ballet_compiler::plan::problem::Problem;
 use ballet_compiler::run::FinalState;
 use ballet_runtime::bytecode::ImageBuilder;
-use ballet_runtime::explore::{explore, explore_sites};
+use ballet_runtime::explore::{
+    explore, explore_sites, explore_sites_with, SitesExploration, SitesReduction,
+};
 use ballet_runtime::program::Plan;
 use ballet_runtime::vm::SiteVm;
 use ballet_runtime::{Model, SiteId};
@@ -25,6 +27,41 @@ use ballet_tests::{example_goal, verified_plan};
 
 /// States explored at most per plan, for the VMs and for the semantics.
 const LIMIT: usize = 150_000;
+
+/// Sleep sets prune events, never states: the reduced exploration finds
+/// the same states, final states and deadlocks as the full one, and
+/// equally short traces.
+fn same_states(full: &SitesExploration, reduced: &SitesExploration) -> Result<(), String> {
+    let finals = |e: &SitesExploration| -> BTreeSet<String> {
+        e.finals
+            .iter()
+            .map(|vms| format!("{:?}", FinalState::of_vms(vms)))
+            .collect()
+    };
+    let lengths =
+        |e: &SitesExploration| -> Vec<usize> { e.final_traces.iter().map(Vec::len).collect() };
+    if full.states != reduced.states
+        || finals(full) != finals(reduced)
+        || full.deadlock.as_ref().map(Vec::len) != reduced.deadlock.as_ref().map(Vec::len)
+    {
+        return Err(format!(
+            "sleep sets change the result: {} states and deadlock {:?} in full, {} and {:?} reduced",
+            full.states, full.deadlock, reduced.states, reduced.deadlock
+        ));
+    }
+    let (mut a, mut b) = (lengths(full), lengths(reduced));
+    a.sort_unstable();
+    b.sort_unstable();
+    if a != b {
+        return Err(format!(
+            "traces to the final states: {a:?} in full, {b:?} reduced"
+        ));
+    }
+    if reduced.transitions > full.transitions {
+        return Err("sleep sets explore more events".into());
+    }
+    Ok(())
+}
 
 /// `Err` with what went wrong unless the VMs running `path`'s plan for
 /// `goal` can neither deadlock nor end anywhere the semantics cannot.
@@ -44,10 +81,12 @@ fn agree(model: &Model, problem: &Problem, plan: &Plan) -> Result<usize, String>
     let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
         .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
         .collect();
+    let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
     let sites = explore_sites(vms, LIMIT);
     if sites.truncated {
         return Err(format!("more than {LIMIT} states"));
     }
+    same_states(&full, &sites)?;
     if let Some(trace) = &sites.deadlock {
         return Err(format!("the VMs deadlock after {trace:?}"));
     }
@@ -133,6 +172,19 @@ fn a_plan_that_deadlocks_in_the_vms_is_caught() {
         programs: vec![Vec::new(), vec![Instruction::PushB(app, deploy)]],
     };
     let problem = Problem::new(&model, &g).expect("a problem");
+    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
+        .map(|s| {
+            let builder = ImageBuilder::new(
+                &model,
+                &plan,
+                &problem.start_places,
+                &problem.start_connections,
+            );
+            SiteVm::new(builder.image(SiteId::from_index(s), &[]))
+        })
+        .collect();
+    let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
+    same_states(&full, &explore_sites(vms, LIMIT)).expect("sleep sets find the deadlock");
     let found = verify_vms(&model, &problem, &g, &plan, LIMIT);
     let failure = found.failure.expect("a deadlock");
     assert!(
@@ -230,3 +282,95 @@ fn random_plans_run_by_the_vms_end_where_the_semantics_does() {
 
 /// Seeds of [`random_plans_run_by_the_vms_end_where_the_semantics_does`].
 const SEEDS: u64 = 1000;
+
+/// A VM's state is its checkpoint: `checkpoint_bytes`, which the
+/// exploration hashes without building the checkpoint, is the checkpoint's
+/// encoding byte for byte (at the start and in every final state of the
+/// CPS update, facts, connections and queues included).
+#[test]
+fn a_vms_state_bytes_are_its_checkpoints_encoding() {
+    let (model, g) = example_goal("examples/cps.blt", "update", &[("n", "2")]);
+    let planned = plan(&model, &g).expect("plannable");
+    let vms: Vec<SiteVm> = ballet_compiler::run::site_images(&model, &planned)
+        .into_iter()
+        .map(SiteVm::new)
+        .collect();
+    let found = explore_sites(vms.clone(), LIMIT);
+    let mut compared = 0;
+    for vm in vms.iter().chain(found.finals.iter().flatten()) {
+        let mut bytes = Vec::new();
+        vm.checkpoint_bytes(&mut bytes);
+        // The file form: magic, version, then the encoding.
+        let file = vm.checkpoint().encode();
+        assert_eq!(bytes, file[6..], "site {:?}", vm.site());
+        compared += 1;
+    }
+    assert!(compared > vms.len(), "final states compared too");
+}
+
+/// Plans made wrong on purpose from the planner's.
+#[derive(Clone, Copy, Debug)]
+enum Wild {
+    /// Every `wait` dropped.
+    NoWaits,
+    /// Every `wait` dropped, each site's program reversed.
+    Reversed,
+    /// Each site's first `pushB` dropped (a `wait` on it never passes).
+    FirstPushDropped,
+}
+
+/// The oracle of the sleep sets: the full exploration. On the planner's
+/// plans for random systems made wrong on purpose ([`Wild`]: plans that
+/// often deadlock), the reduced exploration finds the same states, final
+/// states and deadlocks, with traces as short.
+#[test]
+fn sleep_sets_find_what_the_full_exploration_finds() {
+    use ballet_runtime::program::Instruction;
+    let (mut compared, mut deadlocks) = (0, 0);
+    for seed in 0..SEEDS {
+        let Some((model, goal)) = checked(&random_program(seed)) else {
+            continue;
+        };
+        let Ok(planned) = plan(&model, &goal) else {
+            continue;
+        };
+        for variant in [Wild::NoWaits, Wild::Reversed, Wild::FirstPushDropped] {
+            let mut wild = planned.plan.clone();
+            for program in &mut wild.programs {
+                match variant {
+                    Wild::NoWaits => program.retain(|i| !matches!(i, Instruction::Wait(..))),
+                    Wild::Reversed => {
+                        program.retain(|i| !matches!(i, Instruction::Wait(..)));
+                        program.reverse();
+                    }
+                    Wild::FirstPushDropped => {
+                        if let Some(k) = program
+                            .iter()
+                            .position(|i| matches!(i, Instruction::PushB(..)))
+                        {
+                            program.remove(k);
+                        }
+                    }
+                }
+            }
+            let builder = ImageBuilder::new(
+                &model,
+                &wild,
+                &planned.problem.start_places,
+                &planned.problem.start_connections,
+            );
+            let vms: Vec<SiteVm> = (0..wild.universe.sites.len())
+                .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
+                .collect();
+            let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
+            let reduced = explore_sites(vms, LIMIT);
+            if let Err(why) = same_states(&full, &reduced) {
+                panic!("seed {seed} ({variant:?}): {why}\n{}", random_program(seed));
+            }
+            compared += 1;
+            deadlocks += usize::from(full.deadlock.is_some());
+        }
+    }
+    eprintln!("{compared} wrong plans, {deadlocks} deadlocking: same results");
+    assert!(deadlocks > 5, "only {deadlocks} deadlocks compared");
+}

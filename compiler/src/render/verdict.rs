@@ -124,6 +124,10 @@ fn vms_text(out: &mut String, v: &VmVerdict, timing: bool) {
         let _ = write!(out, " in {:.2} s", v.seconds);
     }
     out.push('\n');
+    let _ = writeln!(
+        out,
+        "  reduction: sleep sets (every state visited, each order of events of different sites once)"
+    );
     match &v.failure {
         None => {
             let _ = writeln!(out, "  - the VMs never deadlock");

@@ -28,7 +28,7 @@ use crate::model::{Connection, Model};
 use crate::program::{Instruction, Plan};
 use crate::semantics::{InstanceState, Step, System};
 
-pub use sites::{explore_sites, SiteAction, SitesExploration};
+pub use sites::{explore_sites, explore_sites_with, SiteAction, SitesExploration, SitesReduction};
 pub use symmetry::Symmetry;
 
 /// One action of the interleaving.

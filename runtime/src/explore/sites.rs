@@ -17,6 +17,19 @@
 //! facts, and a payload waits in the transport until its receiver runs.
 //! Actions all succeed. Breadth-first, so a deadlock comes with a shortest
 //! trace.
+//!
+//! **Sleep sets.** Two events of different sites commute and neither
+//! disables the other: each changes its own site's VM only, a delivery
+//! takes the head of a link that no other site's event can empty, and a
+//! site's event only appends to its outgoing links (the head stays). So
+//! after exploring `a` then `b` from a state, the order `b` then `a` need
+//! not be explored again when they are at different sites: `a` sleeps in
+//! the state `b` leads to (Godefroid's sleep sets). That prunes events, not
+//! states: every reachable state is still visited, so deadlocks and final
+//! states are exactly those of the full exploration
+//! ([`SitesReduction::None`], which the tests compare against). With state
+//! caching, a state reached again with fewer sleeping events explores the
+//! ones that woke up; its sleep set becomes the intersection.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -34,6 +47,32 @@ pub enum SiteAction {
     /// The oldest fact in transit from the first site to the second was
     /// delivered.
     Deliver(SiteId, SiteId),
+}
+
+/// How many orders of independent events [`explore_sites_with`] explores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SitesReduction {
+    /// Every enabled event in every state.
+    None,
+    /// Sleep sets: an order of two events of different sites is explored
+    /// once (the same states, fewer events).
+    #[default]
+    SleepSets,
+}
+
+impl SiteAction {
+    /// The site whose VM the event changes.
+    fn site(self) -> SiteId {
+        match self {
+            SiteAction::End(s, ..) | SiteAction::Deliver(_, s) => s,
+        }
+    }
+
+    /// Whether the two events commute and neither disables the other: they
+    /// change different VMs (see the module documentation).
+    fn independent(self, other: SiteAction) -> bool {
+        self.site() != other.site()
+    }
 }
 
 /// What exploring the site VMs found.
@@ -127,10 +166,11 @@ impl State {
     }
 }
 
-/// A VM's state (its checkpoint), as a [`fingerprint`].
+/// A VM's state (its checkpoint's encoding), as a [`fingerprint`].
 fn vm_print(vm: &SiteVm) -> u128 {
-    let checkpoint = vm.checkpoint();
-    fingerprint(|h| checkpoint.hash(h))
+    let mut bytes = Vec::new();
+    vm.checkpoint_bytes(&mut bytes);
+    fingerprint(|h| h.write(&bytes))
 }
 
 /// 128 bits of what `feed` hashes (two SipHash-1-3 with different
@@ -149,8 +189,26 @@ fn fingerprint(feed: impl Fn(&mut DefaultHasher)) -> u128 {
 }
 
 /// Explores every interleaving of `vms` (one per site, by global site id,
-/// at the start of their programs), up to `limit` distinct states.
+/// at the start of their programs), up to `limit` distinct states, with
+/// sleep sets.
 pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
+    explore_sites_with(vms, limit, SitesReduction::SleepSets)
+}
+
+/// A state waiting to be expanded: all its events, or (`only`) those that
+/// woke up when it was reached again with a smaller sleep set.
+struct Pending {
+    id: u32,
+    state: State,
+    only: Option<Vec<SiteAction>>,
+}
+
+/// [`explore_sites`] with the reduction given.
+pub fn explore_sites_with(
+    vms: Vec<SiteVm>,
+    limit: usize,
+    reduction: SitesReduction,
+) -> SitesExploration {
     let mut start = State {
         prints: vec![0; vms.len()],
         vms: vms.into_iter().map(Arc::new).collect(),
@@ -160,12 +218,20 @@ pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
         let site = start.vms[k].site();
         start.on(site, SiteVm::start);
     }
+    let sleeping = reduction == SitesReduction::SleepSets;
     let mut result = SitesExploration::default();
     let mut seen: HashMap<u128, u32> = HashMap::new();
     let mut parents: Vec<Option<(u32, SiteAction)>> = vec![None];
+    // Per state: its sleep set, and whether it was expanded.
+    let mut sleep: Vec<Vec<SiteAction>> = vec![Vec::new()];
+    let mut expanded: Vec<bool> = vec![false];
     seen.insert(start.key(), 0);
-    let mut queue = VecDeque::from([(0u32, start)]);
-    while let Some((id, state)) = queue.pop_front() {
+    let mut queue = VecDeque::from([Pending {
+        id: 0,
+        state: start,
+        only: None,
+    }]);
+    while let Some(Pending { id, state, only }) = queue.pop_front() {
         let enabled = state.enabled();
         if enabled.is_empty() {
             if state.vms.iter().all(|vm| vm.done()) {
@@ -179,12 +245,48 @@ pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
             }
             continue;
         }
+        expanded[id as usize] = true;
+        // Events explored from here sleep in the successors of later,
+        // independent ones.
+        let mut asleep = sleep[id as usize].clone();
         for action in enabled {
+            if asleep.contains(&action) || only.as_ref().is_some_and(|o| !o.contains(&action)) {
+                continue;
+            }
             let mut next = state.clone();
             next.apply(action);
             result.transitions += 1;
+            let next_sleep: Vec<SiteAction> = if sleeping {
+                asleep
+                    .iter()
+                    .copied()
+                    .filter(|a| a.independent(action))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if sleeping {
+                asleep.push(action);
+            }
             let key = next.key();
-            if seen.contains_key(&key) {
+            if let Some(&known) = seen.get(&key) {
+                let k = known as usize;
+                let woke: Vec<SiteAction> = sleep[k]
+                    .iter()
+                    .copied()
+                    .filter(|a| !next_sleep.contains(a))
+                    .collect();
+                if woke.is_empty() {
+                    continue;
+                }
+                sleep[k].retain(|a| next_sleep.contains(a));
+                if expanded[k] {
+                    queue.push_back(Pending {
+                        id: known,
+                        state: next,
+                        only: Some(woke),
+                    });
+                }
                 continue;
             }
             if seen.len() >= limit {
@@ -195,7 +297,13 @@ pub fn explore_sites(vms: Vec<SiteVm>, limit: usize) -> SitesExploration {
             let next_id = parents.len() as u32;
             seen.insert(key, next_id);
             parents.push(Some((id, action)));
-            queue.push_back((next_id, next));
+            sleep.push(next_sleep);
+            expanded.push(false);
+            queue.push_back(Pending {
+                id: next_id,
+                state: next,
+                only: None,
+            });
         }
     }
     result.states = seen.len();

@@ -40,6 +40,21 @@ pub struct Checkpoint {
     pub facts: Facts,
 }
 
+/// [`Checkpoint`] borrowed from a VM: its postcard encoding is the
+/// checkpoint's, byte for byte (postcard writes a struct as its fields in
+/// order and a set as a sequence), without copying the VM's state. The
+/// exploration of the site VMs hashes it for every state it reaches.
+#[derive(Serialize)]
+struct CheckpointRef<'a> {
+    digest: u32,
+    states: &'a [Option<InstanceState>],
+    connections: &'a std::collections::BTreeSet<Connection>,
+    pc: &'a [usize],
+    pushes: &'a [Vec<u32>],
+    dcon_reached: Vec<(SiteId, Connection)>,
+    facts: &'a Facts,
+}
+
 /// A digest of what a checkpoint depends on: the image without its debug
 /// section and without the transitions' actions.
 pub fn plan_digest(image: &SiteImage) -> u32 {
@@ -66,6 +81,26 @@ impl SiteVm {
             pushes: self.system.pushes.clone(),
             dcon_reached,
             facts: self.facts.clone(),
+        }
+    }
+
+    /// The postcard encoding of [`SiteVm::checkpoint`], appended to `out`
+    /// without building the checkpoint: what identifies the VM's state.
+    pub fn checkpoint_bytes(&self, out: &mut Vec<u8>) {
+        let mut dcon_reached: Vec<_> = self.system.dcon_reached.iter().copied().collect();
+        dcon_reached.sort();
+        let view = CheckpointRef {
+            digest: self.digest,
+            states: &self.system.states,
+            connections: &self.system.connections,
+            pc: &self.system.pc,
+            pushes: &self.system.pushes,
+            dcon_reached,
+            facts: &self.facts,
+        };
+        // Encoding plain data into a Vec cannot fail.
+        if let Ok(bytes) = postcard::to_extend(&view, std::mem::take(out)) {
+            *out = bytes;
         }
     }
 
