@@ -23,6 +23,10 @@
 //! crashed and brought back only once the others stalled. Real processes
 //! killed with SIGKILL, 50 times too, are in `compiler/tests/agent_faults.rs`.
 //!
+//! The same harness runs `fixtures/faults/two_providers_logged` (a
+//! hand-written plan whose run makes a provider revoke an unused
+//! confirmation) killed at random points and over a hostile network.
+//!
 //! Nothing sleeps to synchronize: the tests wait for events (an agent's
 //! k-th progress report, its end) or for the network's counters, each wait
 //! bounded by [`LIMIT`]. A failing run names its seed; `FAULT_SEED=<seed>`
@@ -34,15 +38,20 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ballet_compiler::plan::plan;
-use ballet_compiler::run::{executions, site_images, FinalState};
+use ballet_compiler::plan::problem::Problem;
+use ballet_compiler::plan::text::parse_plan;
+use ballet_compiler::run::{executions, FinalState};
 use ballet_runtime::agent::{
     Agent, AgentCheckpoint, AgentConfig, AgentEnd, CancellationToken, Ending, Exit, Hooks, Store,
 };
-use ballet_runtime::bytecode::SiteImage;
+use ballet_runtime::bytecode::{ImageBuilder, SiteImage};
 use ballet_runtime::net::testing::{Faults, Network};
 use ballet_runtime::net::Snapshot;
+use ballet_runtime::program::Plan;
+use ballet_runtime::semantics::System;
+use ballet_runtime::simulate::simulate;
 use ballet_runtime::vm::{ExecConfig, RunEvent, SiteVm};
-use ballet_runtime::SiteId;
+use ballet_runtime::{Connection, Model, PlaceId, SiteId};
 use ballet_tests::example_goal;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -57,14 +66,41 @@ const HOSTILE: Faults = Faults {
     max_delay: 8,
 };
 
-/// The planned CPS update with logged actions, and what its simulation
-/// says a run must end with.
+/// A plan with logged actions, and what its simulation says a run must
+/// end with.
 struct Case {
     images: Vec<SiteImage>,
     expected: FinalState,
     executions: BTreeSet<String>,
 }
 
+impl Case {
+    fn new(model: &Model, plan: &Plan, start: (&[Option<PlaceId>], &[Connection])) -> Case {
+        let run = simulate(
+            model,
+            plan,
+            System::new(model, plan, start.0, start.1.iter().copied()),
+        );
+        assert!(run.deadlock.is_none(), "the plan runs to its end");
+        let ids = executions(model, plan, &run);
+        let executions: BTreeSet<String> = ids.iter().cloned().collect();
+        assert_eq!(
+            executions.len(),
+            ids.len(),
+            "an identity names two executions: {ids:?}"
+        );
+        let builder = ImageBuilder::new(model, plan, start.0, start.1);
+        Case {
+            images: (0..plan.universe.sites.len())
+                .map(|s| builder.image(SiteId::from_index(s), &[]))
+                .collect(),
+            expected: FinalState::of_system(model, plan, &run.system),
+            executions,
+        }
+    }
+}
+
+/// The planned CPS update (n = 3) with logged actions.
 fn case() -> &'static Case {
     static CASE: OnceLock<Case> = OnceLock::new();
     CASE.get_or_init(|| {
@@ -74,18 +110,33 @@ fn case() -> &'static Case {
             &[("n", "3")],
         );
         let planned = plan(&model, &goal).expect("the CPS update plans");
-        let ids = executions(&model, &planned.plan, &planned.run);
-        let executions: BTreeSet<String> = ids.iter().cloned().collect();
-        assert_eq!(
-            executions.len(),
-            ids.len(),
-            "an identity names two executions: {ids:?}"
-        );
-        Case {
-            images: site_images(&model, &planned),
-            expected: FinalState::of_system(&model, &planned.plan, &planned.run.system),
-            executions,
-        }
+        let p = &planned.problem;
+        Case::new(
+            &model,
+            &planned.plan,
+            (&p.start_places, &p.start_connections),
+        )
+    })
+}
+
+/// `tests/fixtures/faults/two_providers_logged`: a hand-written plan where
+/// a provider revokes an unused confirmation and sites learn of a
+/// connection from the other endpoint's `con` (the facts `Revoke` and
+/// `Connected`, ARCHITECTURE.md "Message deliveries").
+fn two_providers() -> &'static Case {
+    static CASE: OnceLock<Case> = OnceLock::new();
+    CASE.get_or_init(|| {
+        let path = "tests/fixtures/faults/two_providers_logged";
+        let (model, goal) = example_goal(&format!("{path}.blt"), "g", &[]);
+        let problem = Problem::new(&model, &goal).expect("a problem");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let text = std::fs::read_to_string(root.join(format!("{path}.plan"))).expect("the plan");
+        let plan = parse_plan(&model, &problem.universe, &text).expect("a valid plan");
+        Case::new(
+            &model,
+            &plan,
+            (&problem.start_places, &problem.start_connections),
+        )
     })
 }
 
@@ -137,6 +188,7 @@ impl Drop for Node {
 /// Every site of the case as an agent over one test network.
 struct Cluster {
     what: String,
+    case: &'static Case,
     dir: PathBuf,
     net: Network,
     nodes: Vec<Option<Node>>,
@@ -155,7 +207,12 @@ impl Cluster {
     /// A cluster whose network has `faults` drawn from `seed`; no agent
     /// runs yet. Must be called on a tokio runtime (the network's driver).
     fn new(what: String, seed: u64, faults: Faults) -> Cluster {
-        let sites = case().images.len();
+        Cluster::of(case(), what, seed, faults)
+    }
+
+    /// [`Cluster::new`] for another case.
+    fn of(case: &'static Case, what: String, seed: u64, faults: Faults) -> Cluster {
+        let sites = case.images.len();
         let dir = std::env::temp_dir().join(format!(
             "ballet-faults-{}-{}",
             std::process::id(),
@@ -166,6 +223,7 @@ impl Cluster {
         let (notes_tx, notes) = unbounded_channel();
         Cluster {
             what,
+            case,
             dir,
             net: Network::new(sites, seed, faults),
             nodes: (0..sites).map(|_| None).collect(),
@@ -184,7 +242,7 @@ impl Cluster {
     }
 
     fn name(&self, site: SiteId) -> &str {
-        case().images[site.index()].site_name()
+        self.case.images[site.index()].site_name()
     }
 
     fn checkpoint_path(&self, site: SiteId) -> PathBuf {
@@ -202,7 +260,7 @@ impl Cluster {
     /// on disk if there is one (the transport's state `snapshot` renumbered),
     /// fresh otherwise.
     fn start(&mut self, site: SiteId, snapshot: Option<Snapshot>) {
-        let image = case().images[site.index()].clone();
+        let image = self.case.images[site.index()].clone();
         let path = self.checkpoint_path(site);
         let checkpoint = AgentCheckpoint::read(&path)
             .unwrap_or_else(|e| panic!("{}: a corrupt checkpoint: {e}", self.what));
@@ -362,7 +420,7 @@ impl Cluster {
     async fn finish(mut self) {
         while self.step().await {}
         let what = &self.what;
-        let expected = &case().expected;
+        let expected = &self.case.expected;
         let vms: Vec<SiteVm> = self.ends.iter().flatten().map(|e| e.vm.clone()).collect();
         assert!(vms.iter().all(SiteVm::done), "{what}: a site is not done");
         assert_eq!(&FinalState::of_vms(&vms), expected, "{what}: final state");
@@ -373,7 +431,7 @@ impl Cluster {
                 let c = AgentCheckpoint::read(&self.checkpoint_path(site))
                     .unwrap_or_else(|e| panic!("{what}: {e}"))
                     .unwrap_or_else(|| panic!("{what}: no checkpoint of {}", self.name(site)));
-                let image = case().images[site.index()].clone();
+                let image = self.case.images[site.index()].clone();
                 Agent::restore(image, c)
                     .unwrap_or_else(|e| panic!("{what}: {e}"))
                     .vm()
@@ -392,7 +450,7 @@ impl Cluster {
             *counts.entry(line).or_default() += 1;
         }
         let seen: BTreeSet<String> = counts.keys().map(|s| s.to_string()).collect();
-        let want = &case().executions;
+        let want = &self.case.executions;
         assert!(
             &seen == want,
             "{what}: executions differ from the simulator's\n missing: {:?}\n extra: {:?}",
@@ -413,8 +471,18 @@ impl Cluster {
 /// One repetition of the kill test: a random site killed after a random
 /// number of its events (1 to 8) and restarted at once.
 async fn killed_and_restarted(seed: u64, faults: Faults) -> bool {
+    killed_and_restarted_in(case(), "kill", seed, faults).await
+}
+
+/// [`killed_and_restarted`] for another case.
+async fn killed_and_restarted_in(
+    case: &'static Case,
+    what: &str,
+    seed: u64,
+    faults: Faults,
+) -> bool {
     let mut rng = Rng(seed);
-    let mut c = Cluster::new(format!("kill seed {seed}"), seed, faults);
+    let mut c = Cluster::of(case, format!("{what} seed {seed}"), seed, faults);
     let victim = SiteId::from_index(rng.below(c.nodes.len() as u64) as usize);
     let k = 1 + rng.below(8) as u32;
     c.start_all();
@@ -523,6 +591,31 @@ async fn a_peer_down_mid_run_then_up() {
         let snapshot = c.crash(victim).await;
         c.until_stalled(3).await;
         c.start(victim, snapshot);
+        c.finish().await;
+    }
+}
+
+/// The plan where a provider revokes an unused confirmation and a site
+/// learns of a connection from the other endpoint's `con`, under a kill -9
+/// of a random site at a random point (20 seeds), then over a hostile
+/// network: same final state as the simulator, every execution once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn revocations_under_kill_9_and_a_hostile_network() {
+    let mut killed = 0;
+    for seed in seeds(201..=220) {
+        let faults = Faults::default();
+        killed +=
+            u32::from(killed_and_restarted_in(two_providers(), "revoke kill", seed, faults).await);
+    }
+    assert!(killed >= 10, "{killed} of 20 killed");
+    for seed in seeds(221..=223) {
+        let mut c = Cluster::of(
+            two_providers(),
+            format!("revoke hostile seed {seed}"),
+            seed,
+            HOSTILE,
+        );
+        c.start_all();
         c.finish().await;
     }
 }
