@@ -16,8 +16,8 @@ use ballet_compiler::render::terminal;
 use ballet_compiler::run::site_images;
 use ballet_runtime::bytecode::{decode, disassemble, encode, SiteImage};
 use ballet_runtime::net::{fuzzing, Outbox, PeerSnapshot, Snapshot};
-use ballet_runtime::vm::{AgentMessage, Checkpoint, Output, SiteVm};
-use ballet_runtime::{InstanceId, SiteId, TransitionId};
+use ballet_runtime::vm::{AgentMessage, Checkpoint, Fact, Output, SiteVm};
+use ballet_runtime::{Connection, Endpoint, InstanceId, PortId, SiteId, TransitionId};
 
 use crate::{example_goal, header_defines, Outcome};
 
@@ -318,6 +318,39 @@ pub fn seeds(root: &Path) -> Vec<(&'static str, String, Vec<u8>)> {
     let run = sample_run();
     for (k, m) in run.messages.iter().enumerate() {
         out.push(("wire", format!("message_{k}"), wire(3, m)));
+    }
+    // Facts the CPS run does not send (`connect_late`, `two_providers`).
+    let connection = Connection {
+        provider: Endpoint {
+            instance: InstanceId(0),
+            port: PortId(0),
+        },
+        user: Endpoint {
+            instance: InstanceId(1),
+            port: PortId(1),
+        },
+    };
+    for (name, fact) in [
+        (
+            "connected",
+            Fact::Connected {
+                connection,
+                count: 1,
+            },
+        ),
+        (
+            "revoke",
+            Fact::Revoke {
+                connection,
+                number: 2,
+            },
+        ),
+    ] {
+        let m = AgentMessage {
+            from: SiteId(1),
+            fact,
+        };
+        out.push(("wire", format!("message_{name}"), wire(3, &m.encode())));
     }
     for (k, c) in run.checkpoints.iter().enumerate().step_by(5) {
         out.push(("wire", format!("checkpoint_{k}"), wire(4, c)));

@@ -162,6 +162,7 @@ fn fits(vm: &SiteVm, checkpoint: &Checkpoint) -> bool {
         &facts.received,
         &facts.consumed,
         &facts.asked,
+        &facts.revoked,
     ];
     checkpoint.states.len() == vm.system.states.len()
         && checkpoint.pc.len() == vm.system.pc.len()
