@@ -639,14 +639,15 @@ impl SiteVm {
         }
     }
 
-    /// Connections to remote providers whose use port a local instance is
-    /// about to enter (an `Enter` whose only missing guard may be that
-    /// provider's confirmation) without a fresh confirmation.
-    fn wanted_confirmations(&self) -> Vec<Connection> {
-        let mut out = Vec::new();
+    /// Calls `f` with each candidate step of a local instance that `wanted`
+    /// selects, and the step's guards on other instances.
+    fn for_guarded_steps(
+        &self,
+        wanted: impl Fn(Step) -> bool,
+        mut f: impl FnMut(InstanceId, &[Requirement]),
+    ) {
         let mut candidates = Vec::new();
         let mut reqs = Vec::new();
-        let local = self.local();
         for (i, s) in self.system.states.iter().enumerate() {
             let i = InstanceId::from_index(i);
             let Some(s) = s.as_ref().filter(|_| self.is_local(i)) else {
@@ -658,10 +659,26 @@ impl SiteVm {
                 .ty(self.view.plan.universe.instances[i.index()].ty);
             candidates.clear();
             s.candidate_steps(ty, &mut candidates);
-            for &step in candidates.iter().filter(|s| matches!(s, Step::Enter(_))) {
-                reqs.clear();
-                s.requirements(ty, step, &mut reqs);
-                for r in &reqs {
+            for &step in candidates.iter().filter(|&&step| wanted(step)) {
+                if s.is_candidate(ty, step) {
+                    reqs.clear();
+                    s.requirements(ty, step, &mut reqs);
+                    f(i, &reqs);
+                }
+            }
+        }
+    }
+
+    /// Connections to remote providers whose use port a local instance is
+    /// about to enter (an `Enter` whose only missing guard may be that
+    /// provider's confirmation) without a fresh confirmation.
+    fn wanted_confirmations(&self) -> Vec<Connection> {
+        let mut out = Vec::new();
+        let local = self.local();
+        self.for_guarded_steps(
+            |step| matches!(step, Step::Enter(_)),
+            |i, reqs| {
+                for r in reqs {
                     if let Requirement::ProviderServing(port) = *r {
                         let me = Endpoint { instance: i, port };
                         if let Some(c) = provider_of(&local, me) {
@@ -673,10 +690,11 @@ impl SiteVm {
                         }
                     }
                 }
-            }
-        }
+            },
+        );
         out
     }
+
     /// Connections to remote users whose confirmation, granted and not
     /// used, is all that stops a local instance from leaving a provide
     /// port: a `Fire` whose other guards hold, and whose users are inactive
@@ -686,26 +704,10 @@ impl SiteVm {
     /// forever (ARCHITECTURE.md, "Message deliveries").
     fn unused_grants_in_the_way(&self) -> Vec<Connection> {
         let mut out = Vec::new();
-        let mut candidates = Vec::new();
-        let mut reqs = Vec::new();
         let local = self.local();
-        for (i, s) in self.system.states.iter().enumerate() {
-            let i = InstanceId::from_index(i);
-            let Some(s) = s.as_ref().filter(|_| self.is_local(i)) else {
-                continue;
-            };
-            let ty = self
-                .view
-                .model
-                .ty(self.view.plan.universe.instances[i.index()].ty);
-            candidates.clear();
-            s.candidate_steps(ty, &mut candidates);
-            for &step in &candidates {
-                if !matches!(step, Step::Fire(_)) || !s.is_candidate(ty, step) {
-                    continue;
-                }
-                reqs.clear();
-                s.requirements(ty, step, &mut reqs);
+        self.for_guarded_steps(
+            |step| matches!(step, Step::Fire(_)),
+            |i, reqs| {
                 let mut unused = Vec::new();
                 let only_unused = reqs.iter().all(|&r| match r {
                     _ if knowledge::requirement_holds(&local, i, r).is_ok() => true,
@@ -726,8 +728,8 @@ impl SiteVm {
                 if only_unused {
                     out.extend(unused);
                 }
-            }
-        }
+            },
+        );
         out
     }
 }
