@@ -226,6 +226,14 @@ pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
             {
                 out.push_str(&format!("NOT VERIFIED: {why}\n"));
             }
+            // And by the site VMs, messages in transit included, where
+            // their states fit a small budget (the larger cases are
+            // explored in `vm_interleavings.rs` and the report).
+            if let Some(why) =
+                vms_failure(&planning.analysis.model, &planning.goal, &planning.planned)
+            {
+                out.push_str(&format!("NOT VERIFIED IN THE VMS: {why}\n"));
+            }
         }
         Err(ballet_compiler::pipeline::Failed::Reported) => {
             out.push_str(&terminal::summary(name, &list));
@@ -236,6 +244,36 @@ pub fn plan_fixture(name: &str, path: &std::path::Path, text: &str) -> String {
         }
     }
     out
+}
+
+/// States of the site VMs explored at most per plan fixture.
+const FIXTURE_VM_STATES: usize = 20_000;
+
+/// What `balletc verify --vms` finds wrong with `planned` in the site VMs
+/// (a deadlock or a final state missing the goal), within
+/// [`FIXTURE_VM_STATES`] states; `None` when nothing is, or when the
+/// exploration did not finish.
+pub fn vms_failure(
+    model: &ballet_runtime::Model,
+    goal: &ballet_runtime::Goal,
+    planned: &ballet_compiler::plan::Planned,
+) -> Option<String> {
+    use ballet_compiler::verify::{vms::verify_vms, Property};
+    let verdict = verify_vms(
+        model,
+        &planned.problem,
+        goal,
+        &planned.plan,
+        FIXTURE_VM_STATES,
+    );
+    match verdict.failure {
+        Some(f) if !matches!(f.property, Property::Limit(_)) => Some(format!(
+            "{} after {}",
+            f.property.describe(),
+            f.trace.join("; ")
+        )),
+        _ => None,
+    }
 }
 
 /// Explores every interleaving of `planned` (`balletc verify`): `Err` with
