@@ -577,17 +577,15 @@ const KNOWN_SUBOPTIMAL: &[(u64, &str)] = &[
 /// witness deadlocks with every push made, and below 14 (twice the timed
 /// optimum) `show_optimum` finds no correct witness but one of makespan 10
 /// that deadlocks only at its own waits, which a plan waiting less might
-/// not; the test's budget stops earlier.)
-const KNOWN_MISSED: &[(u64, &str)] = &[
-    (
-        1975,
-        "c3 can release c1.out only inside a behavior (stable-state synchronization)",
-    ),
-    (
-        3375,
-        "a user can release c0.out only inside a behavior (stable-state synchronization)",
-    ),
-];
+/// not; the test's budget stops earlier. Seed 3375 was listed: `c3`, asked
+/// by `c0` to release `c0.out` and by `c4` to serve at the end, reported
+/// itself stuck, which kept `c0` up for good before `c4` was told that it
+/// could do without `c3` at the end; now an instance whose only obstacle is
+/// its users' needs tells them first: `fixtures/plan/needs/drop_need.blt`.)
+const KNOWN_MISSED: &[(u64, &str)] = &[(
+    1975,
+    "c3 can release c1.out only inside a behavior (stable-state synchronization)",
+)];
 
 /// What [`compare_with_optimum`] counted.
 #[derive(Default)]
@@ -704,6 +702,9 @@ fn compare_with_optimum(seeds: std::ops::Range<u64>, limit: usize) -> Tally {
                 tally.infeasible += 1;
             }
             (Ok(p), Search::Optimal(best)) => {
+                if let Some((_, why)) = KNOWN_MISSED.iter().find(|(s, _)| *s == seed) {
+                    panic!("seed {seed} is listed as missed ({why}) but plans now: remove it");
+                }
                 let problem = Problem::new(&model, &goal).expect("planned");
                 // The optimum is a real plan's: simulated alone, it has the
                 // same makespan and reaches the goal.

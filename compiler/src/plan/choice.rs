@@ -102,7 +102,19 @@ pub fn choose(
         })
     };
     // Which provider going down is the obstacle: without the constraint on
-    // that port alone (neither met nor released), a plan exists.
+    // that port alone (neither met nor released), a plan exists. None while
+    // a plan exists without the users' needs: the users are told first
+    // (the relaxed sequence refuses them), and one that cannot do without
+    // the port says so (it is stuck), which keeps the port up for good and
+    // makes this instance's providers the obstacle again.
+    if relaxed.is_some() {
+        return Choice {
+            plan: None,
+            before: BTreeSet::new(),
+            relaxed,
+            stuck: BTreeSet::new(),
+        };
+    }
     let stuck = asks
         .flexible
         .iter()
