@@ -40,18 +40,17 @@ use std::time::{Duration, Instant};
 use ballet_compiler::plan::plan;
 use ballet_compiler::plan::problem::Problem;
 use ballet_compiler::plan::text::parse_plan;
-use ballet_compiler::run::{executions, FinalState};
+use ballet_compiler::run::{executions, plan_images, FinalState};
 use ballet_runtime::agent::{
     Agent, AgentCheckpoint, AgentConfig, AgentEnd, CancellationToken, Ending, Exit, Hooks, Store,
 };
-use ballet_runtime::bytecode::{ImageBuilder, SiteImage};
+use ballet_runtime::bytecode::SiteImage;
 use ballet_runtime::net::testing::{Faults, Network};
 use ballet_runtime::net::Snapshot;
 use ballet_runtime::program::Plan;
-use ballet_runtime::semantics::System;
 use ballet_runtime::simulate::simulate;
 use ballet_runtime::vm::{ExecConfig, RunEvent, SiteVm};
-use ballet_runtime::{Connection, Model, PlaceId, SiteId};
+use ballet_runtime::{Model, SiteId};
 use ballet_tests::example_goal;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
@@ -75,12 +74,8 @@ struct Case {
 }
 
 impl Case {
-    fn new(model: &Model, plan: &Plan, start: (&[Option<PlaceId>], &[Connection])) -> Case {
-        let run = simulate(
-            model,
-            plan,
-            System::new(model, plan, start.0, start.1.iter().copied()),
-        );
+    fn new(model: &Model, problem: &Problem, plan: &Plan) -> Case {
+        let run = simulate(model, plan, problem.start_system(model, plan));
         assert!(run.deadlock.is_none(), "the plan runs to its end");
         let ids = executions(model, plan, &run);
         let executions: BTreeSet<String> = ids.iter().cloned().collect();
@@ -89,11 +84,8 @@ impl Case {
             ids.len(),
             "an identity names two executions: {ids:?}"
         );
-        let builder = ImageBuilder::new(model, plan, start.0, start.1);
         Case {
-            images: (0..plan.universe.sites.len())
-                .map(|s| builder.image(SiteId::from_index(s), &[]))
-                .collect(),
+            images: plan_images(model, problem, plan),
             expected: FinalState::of_system(model, plan, &run.system),
             executions,
         }
@@ -110,12 +102,7 @@ fn case() -> &'static Case {
             &[("n", "3")],
         );
         let planned = plan(&model, &goal).expect("the CPS update plans");
-        let p = &planned.problem;
-        Case::new(
-            &model,
-            &planned.plan,
-            (&p.start_places, &p.start_connections),
-        )
+        Case::new(&model, &planned.problem, &planned.plan)
     })
 }
 
@@ -132,11 +119,7 @@ fn two_providers() -> &'static Case {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let text = std::fs::read_to_string(root.join(format!("{path}.plan"))).expect("the plan");
         let plan = parse_plan(&model, &problem.universe, &text).expect("a valid plan");
-        Case::new(
-            &model,
-            &plan,
-            (&problem.start_places, &problem.start_connections),
-        )
+        Case::new(&model, &problem, &plan)
     })
 }
 

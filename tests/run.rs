@@ -182,7 +182,7 @@ fn check_images(what: &str, images: &dyn Fn() -> Vec<SiteImage>, expected: &Fina
 fn the_plans_the_vms_once_deadlocked_on_run_to_the_end() {
     use ballet_compiler::plan::problem::Problem;
     use ballet_compiler::plan::text::parse_plan;
-    use ballet_runtime::bytecode::ImageBuilder;
+    use ballet_compiler::run::plan_images;
     use ballet_runtime::simulate::simulate;
     for (name, goal) in [("connect_late", "link"), ("two_providers", "g")] {
         let path = format!("tests/fixtures/verify/{name}");
@@ -194,17 +194,7 @@ fn the_plans_the_vms_once_deadlocked_on_run_to_the_end() {
         let simulated = simulate(&model, &plan, problem.start_system(&model, &plan));
         assert!(simulated.deadlock.is_none(), "{name}: the simulator ends");
         let expected = FinalState::of_system(&model, &plan, &simulated.system);
-        let images = || {
-            let builder = ImageBuilder::new(
-                &model,
-                &plan,
-                &problem.start_places,
-                &problem.start_connections,
-            );
-            (0..plan.universe.sites.len())
-                .map(|s| builder.image(SiteId::from_index(s), &[]))
-                .collect()
-        };
+        let images = || plan_images(&model, &problem, &plan);
         check_images(name, &images, &expected, 1);
     }
 }

@@ -14,19 +14,26 @@ use std::collections::BTreeSet;
 
 use ballet_compiler::plan::plan;
 use ballet_compiler::plan::problem::Problem;
-use ballet_compiler::run::FinalState;
-use ballet_runtime::bytecode::ImageBuilder;
+use ballet_compiler::run::{plan_images, FinalState};
 use ballet_runtime::explore::{
     explore, explore_sites, explore_sites_with, SitesExploration, SitesReduction,
 };
 use ballet_runtime::program::Plan;
 use ballet_runtime::vm::SiteVm;
-use ballet_runtime::{Model, SiteId};
+use ballet_runtime::Model;
 use ballet_tests::random::{checked, random_program};
 use ballet_tests::{example_goal, verified_plan};
 
 /// States explored at most per plan, for the VMs and for the semantics.
 const LIMIT: usize = 150_000;
+
+/// Every site's VM at the start of `plan`.
+fn vms_of(model: &Model, problem: &Problem, plan: &Plan) -> Vec<SiteVm> {
+    plan_images(model, problem, plan)
+        .into_iter()
+        .map(SiteVm::new)
+        .collect()
+}
 
 /// Sleep sets prune events, never states: the reduced exploration finds
 /// the same states, final states and deadlocks as the full one, and
@@ -75,12 +82,7 @@ fn check(path: &str, goal: &str, defines: &[(&str, &str)]) -> Result<usize, Stri
 /// deadlock nor end anywhere the semantics cannot; otherwise the number of
 /// states of the VMs.
 fn agree(model: &Model, problem: &Problem, plan: &Plan) -> Result<usize, String> {
-    let mut start_places = problem.start_places.clone();
-    start_places.resize(plan.universe.instances.len(), None);
-    let builder = ImageBuilder::new(model, plan, &start_places, &problem.start_connections);
-    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
-        .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
-        .collect();
+    let vms = vms_of(model, problem, plan);
     let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
     let sites = explore_sites(vms, LIMIT);
     if sites.truncated {
@@ -172,17 +174,7 @@ fn a_plan_that_deadlocks_in_the_vms_is_caught() {
         programs: vec![Vec::new(), vec![Instruction::PushB(app, deploy)]],
     };
     let problem = Problem::new(&model, &g).expect("a problem");
-    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
-        .map(|s| {
-            let builder = ImageBuilder::new(
-                &model,
-                &plan,
-                &problem.start_places,
-                &problem.start_connections,
-            );
-            SiteVm::new(builder.image(SiteId::from_index(s), &[]))
-        })
-        .collect();
+    let vms = vms_of(&model, &problem, &plan);
     let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
     same_states(&full, &explore_sites(vms, LIMIT)).expect("sleep sets find the deadlock");
     let found = verify_vms(&model, &problem, &g, &plan, LIMIT);
@@ -353,15 +345,7 @@ fn sleep_sets_find_what_the_full_exploration_finds() {
                     }
                 }
             }
-            let builder = ImageBuilder::new(
-                &model,
-                &wild,
-                &planned.problem.start_places,
-                &planned.problem.start_connections,
-            );
-            let vms: Vec<SiteVm> = (0..wild.universe.sites.len())
-                .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
-                .collect();
+            let vms = vms_of(&model, &planned.problem, &wild);
             let full = explore_sites_with(vms.clone(), LIMIT, SitesReduction::None);
             let reduced = explore_sites(vms, LIMIT);
             if let Err(why) = same_states(&full, &reduced) {

@@ -13,17 +13,21 @@ use ballet_runtime::vm::action::execution_id;
 use ballet_runtime::vm::SiteVm;
 use ballet_runtime::{BehaviorId, Connection, InstanceId, Model, SiteId};
 
+use crate::plan::problem::Problem;
 use crate::plan::Planned;
 
 /// The image of every site of a plan, in site order.
 pub fn site_images(model: &Model, planned: &Planned) -> Vec<SiteImage> {
-    let builder = ImageBuilder::new(
-        model,
-        &planned.plan,
-        &planned.problem.start_places,
-        &planned.problem.start_connections,
-    );
-    (0..planned.plan.universe.sites.len())
+    plan_images(model, &planned.problem, &planned.plan)
+}
+
+/// The image of every site of any `plan` for `problem` (a hand-written one
+/// too: its universe may add instances, which start absent), in site order.
+pub fn plan_images(model: &Model, problem: &Problem, plan: &Plan) -> Vec<SiteImage> {
+    let mut start_places = problem.start_places.clone();
+    start_places.resize(plan.universe.instances.len(), None);
+    let builder = ImageBuilder::new(model, plan, &start_places, &problem.start_connections);
+    (0..plan.universe.sites.len())
         .map(|s| builder.image(SiteId::from_index(s), &[]))
         .collect()
 }

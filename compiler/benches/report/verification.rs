@@ -4,9 +4,11 @@
 
 use std::fmt::Write;
 
-use ballet_compiler::plan::plan;
+use ballet_compiler::check::Analysis;
+use ballet_compiler::plan::{plan, Planned};
 use ballet_compiler::verify::vms::verify_vms;
 use ballet_compiler::verify::{verify, VerifyOptions};
+use ballet_runtime::Goal;
 
 use crate::cases::load;
 
@@ -33,40 +35,23 @@ pub fn section(full: bool) -> String {
          | case | n | states | transitions | seconds | states/s | verified |\n\
          |---|---:|---:|---:|---:|---:|---|\n",
     );
-    for &(example, goal, ns) in cases {
-        for &n in ns {
-            let (analysis, g) = load(example, goal, n);
-            let planned = plan(&analysis.model, &g).expect("plannable");
-            let verdict = verify(
-                &analysis.model,
-                &planned.problem,
-                &g,
-                &planned.plan,
-                &VerifyOptions::default(),
-            );
-            let result = match &verdict.failure {
-                None => "yes".to_string(),
-                Some(f) => format!("NO: {}", f.property.describe()),
-            };
-            let _ = writeln!(
-                out,
-                "| {example} {goal} | {n} | {} | {} | {:.2} | {:.0} | {result} |",
-                verdict.states,
-                verdict.transitions,
-                verdict.seconds,
-                verdict.rate(),
-            );
-            if verdict.seconds > 60.0 {
-                break;
-            }
-        }
-    }
+    rows(&mut out, cases, |analysis, g, planned| {
+        let v = verify(
+            &analysis.model,
+            &planned.problem,
+            g,
+            &planned.plan,
+            &VerifyOptions::default(),
+        );
+        let failure = v.failure.as_ref().map(|f| f.property.describe());
+        (v.states, v.transitions, v.seconds, failure)
+    });
     out.push_str(&vms_section(full));
     out
 }
 
 /// The site VMs (`balletc verify --vms`): the facts in transit between
-/// sites explored too, without a partial-order reduction.
+/// sites explored too, with sleep sets.
 fn vms_section(full: bool) -> String {
     let cases: &[(&str, &str, &[usize])] = if full {
         &[
@@ -89,32 +74,41 @@ fn vms_section(full: bool) -> String {
          | case | n | states | transitions | seconds | states/s | verified |\n\
          |---|---:|---:|---:|---:|---:|---|\n",
     );
+    rows(&mut out, cases, |analysis, g, planned| {
+        let v = verify_vms(&analysis.model, &planned.problem, g, &planned.plan, 500_000);
+        let failure = v.failure.as_ref().map(|f| f.property.describe());
+        (v.states, v.transitions, v.seconds, failure)
+    });
+    out
+}
+
+/// One table row per case and size: `explore` plans and returns states,
+/// transitions, seconds and the failure, if any. A size that takes more than
+/// a minute ends its case.
+fn rows(
+    out: &mut String,
+    cases: &[(&str, &str, &[usize])],
+    explore: impl Fn(&Analysis, &Goal, &Planned) -> (usize, usize, f64, Option<String>),
+) {
     for &(example, goal, ns) in cases {
         for &n in ns {
             let (analysis, g) = load(example, goal, n);
             let planned = plan(&analysis.model, &g).expect("plannable");
-            let v = verify_vms(
-                &analysis.model,
-                &planned.problem,
-                &g,
-                &planned.plan,
-                500_000,
-            );
-            let result = match &v.failure {
-                None => "yes".to_string(),
-                Some(f) => format!("NO: {}", f.property.describe()),
-            };
-            let rate = if v.seconds > 0.0 {
-                v.states as f64 / v.seconds
+            let (states, transitions, seconds, failure) = explore(&analysis, &g, &planned);
+            let result = failure.map_or_else(|| "yes".to_string(), |why| format!("NO: {why}"));
+            // As `Verdict::rate`.
+            let rate = if seconds > 0.0 {
+                states as f64 / seconds
             } else {
-                v.states as f64
+                states as f64
             };
             let _ = writeln!(
                 out,
-                "| {example} {goal} | {n} | {} | {} | {:.2} | {rate:.0} | {result} |",
-                v.states, v.transitions, v.seconds,
+                "| {example} {goal} | {n} | {states} | {transitions} | {seconds:.2} | {rate:.0} | {result} |",
             );
+            if seconds > 60.0 {
+                break;
+            }
         }
     }
-    out
 }

@@ -13,7 +13,6 @@
 
 use std::time::Instant;
 
-use ballet_runtime::bytecode::ImageBuilder;
 use ballet_runtime::explore::{explore_sites, SiteAction};
 use ballet_runtime::program::Plan;
 use ballet_runtime::semantics::System;
@@ -22,6 +21,7 @@ use ballet_runtime::{Goal, InstanceId, Model, SiteId};
 
 use crate::plan::problem::Problem;
 use crate::plan::validate::reached_state;
+use crate::run::plan_images;
 use crate::verify::Property;
 
 /// What exploring the site VMs concluded.
@@ -57,11 +57,9 @@ pub fn verify_vms(
     plan: &Plan,
     limit: usize,
 ) -> VmVerdict {
-    let mut start_places = problem.start_places.clone();
-    start_places.resize(plan.universe.instances.len(), None);
-    let builder = ImageBuilder::new(model, plan, &start_places, &problem.start_connections);
-    let vms: Vec<SiteVm> = (0..plan.universe.sites.len())
-        .map(|s| SiteVm::new(builder.image(SiteId::from_index(s), &[])))
+    let vms: Vec<SiteVm> = plan_images(model, problem, plan)
+        .into_iter()
+        .map(SiteVm::new)
         .collect();
     // The VMs at the start name the instances of the trace (image ids).
     let namers = vms.clone();
